@@ -1,0 +1,5 @@
+export * from './payment-state.js';
+export * from './money.js';
+export * from './errors.js';
+export * from './jobs.js';
+export * from './config.js';
