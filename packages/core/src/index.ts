@@ -3,3 +3,4 @@ export * from './money.js';
 export * from './errors.js';
 export * from './jobs.js';
 export * from './config.js';
+export * from './async.js';

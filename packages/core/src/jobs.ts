@@ -53,7 +53,26 @@ export function notificationJobId(identity: NotificationIdentity): string {
 export const NOTIFICATION_RETRY_DEFAULTS = {
   attempts: 13,
   backoffMs: 1_000,
+  keepCompletedSeconds: 7 * 24 * 3600,
 } as const;
+
+export interface NotificationRetryPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+  /** Completed jobs are kept this long so that a redelivery is refused by its job id. */
+  readonly keepCompletedSeconds: number;
+}
+
+/** BullMQ job options of a notification job. Failed jobs are kept: they are the dead letters. */
+export function notificationJobOptions(jobId: string, policy: NotificationRetryPolicy) {
+  return {
+    jobId,
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnFail: false,
+  } as const;
+}
 
 /** Total time the retries of a notification span, in ms (for docs and config checks). */
 export function retrySpanMs(attempts: number, backoffMs: number): number {

@@ -1,0 +1,31 @@
+/** API configuration: a zod schema over the environment, parsed once by main.ts. */
+import { envPieces, NOTIFICATION_RETRY_DEFAULTS, parseEnv, resolveServerKey } from '@lunas/core';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const apiEnvSchema = z
+  .object({
+    ...envPieces,
+    /** Port the API listens on. */
+    PORT: int(0, 65_535).default(3000),
+    /** Interface the API binds to. */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Longest wait for Redis to acknowledge a job before answering 503, ms. */
+    ENQUEUE_TIMEOUT_MS: int(50, 30_000).default(2_000),
+    /** Largest webhook body accepted, bytes (Midtrans bodies are a few KiB). */
+    WEBHOOK_BODY_LIMIT: int(1_024, 1_048_576).default(64 * 1024),
+    /** Attempts of a notification job (1 + retries). */
+    NOTIFICATION_ATTEMPTS: int(1, 100).default(NOTIFICATION_RETRY_DEFAULTS.attempts),
+    /** First retry delay of a notification job; each retry doubles it. */
+    NOTIFICATION_BACKOFF_MS: int(10, 3_600_000).default(NOTIFICATION_RETRY_DEFAULTS.backoffMs),
+    /** Completed notification jobs are kept this long, so a redelivery is refused by its job id. */
+    COMPLETED_JOB_TTL_S: int(60, 30 * 24 * 3600).default(NOTIFICATION_RETRY_DEFAULTS.keepCompletedSeconds),
+  })
+  .transform((env) => ({ ...env, MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY) }));
+
+export type ApiConfig = z.infer<typeof apiEnvSchema>;
+
+export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
+  return parseEnv(apiEnvSchema, env);
+}

@@ -1,0 +1,3 @@
+export { buildApp, createApiDeps, type ApiDeps } from './app.js';
+export { loadApiConfig, apiEnvSchema, type ApiConfig } from './config.js';
+export { ingestNotification, type IngestOutcome, type IngestDeps } from './ingest.js';

@@ -1,0 +1,58 @@
+/**
+ * POST /webhooks/midtrans. Verifies, enqueues, answers; no Postgres on this path.
+ * Answers, and what they mean to Midtrans's retries:
+ *   200 the job is in Redis (a redelivery is refused by its job id, and still gets 200)
+ *   400 not JSON or missing fields (Midtrans retries twice)   401 missing or wrong signature
+ *   413 body over the limit                                  503 Redis unavailable (retried 4 times)
+ */
+import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
+import type { ErrorCode } from '@lunas/core';
+import { ingestNotification, type IngestDeps } from '../ingest.js';
+import { sendError } from '../errors.js';
+
+export interface WebhookRouteOptions {
+  readonly ingest: IngestDeps;
+  readonly bodyLimit: number;
+}
+
+export const webhookMidtransRoutes: FastifyPluginCallback<WebhookRouteOptions> = (
+  app: FastifyInstance,
+  options,
+  done,
+) => {
+  // Keep the raw text: the signature is checked over the strings exactly as sent, and the job
+  // carries the body verbatim. Any content type is read as text; JSON parsing happens in ingest.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.post('/webhooks/midtrans', { bodyLimit: options.bodyLimit }, async (request, reply) => {
+    const raw = typeof request.body === 'string' ? request.body : '';
+    const outcome = await ingestNotification(options.ingest, raw);
+    let code: ErrorCode;
+    switch (outcome.kind) {
+      case 'accepted':
+        request.log.debug({ orderId: outcome.orderId, jobId: outcome.jobId }, 'notification queued');
+        return reply.code(200).send({ status: 'queued', jobId: outcome.jobId });
+      case 'bad_json':
+        request.log.warn('webhook body is not a JSON object');
+        code = 'LUNAS_ERR_BAD_JSON';
+        break;
+      case 'invalid':
+        request.log.warn({ orderId: outcome.orderId, fields: outcome.fields }, 'notification is missing required fields');
+        return sendError(reply, request, 'LUNAS_ERR_BAD_NOTIFICATION', `Invalid or missing fields: ${outcome.fields.join(', ')}`);
+      case 'bad_signature':
+        request.log.warn({ orderId: outcome.orderId }, 'notification signature missing or invalid; rejected');
+        code = 'LUNAS_ERR_BAD_SIGNATURE';
+        break;
+      case 'queue_unavailable':
+        request.log.error({ orderId: outcome.orderId, reason: outcome.reason }, 'could not enqueue notification; answered 503');
+        code = 'LUNAS_ERR_QUEUE_UNAVAILABLE';
+        void reply.header('retry-after', '60');
+        break;
+    }
+    return sendError(reply, request, code);
+  });
+  done();
+};

@@ -1,0 +1,3 @@
+export { startWorker, type WorkerHandle, type StartWorkerOptions } from './worker.js';
+export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './config.js';
+export { applyMidtransStatus, type ApplyStatusInput, type ApplyStatusResult } from './sync/apply-status.js';

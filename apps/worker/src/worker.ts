@@ -1,0 +1,100 @@
+/**
+ * Assembles a worker process's consumers: the notification worker, the fast-path listener, and
+ * their shared connections. startWorker() is what main.ts runs and what tests run in-process.
+ */
+import { JOBS, QUEUES, type NotificationJobData } from '@lunas/core';
+import { createSql, type Sql } from '@lunas/db';
+import { createWorkerRedis, type Logger } from '@lunas/runtime';
+import { Queue, Worker } from 'bullmq';
+import { AwaitingPayments } from './awaiting-payments.js';
+import type { WorkerConfig } from './config.js';
+import { createNotificationProcessor } from './processors/process-notification.js';
+import type { ApplyStatusResult } from './sync/apply-status.js';
+
+export interface WorkerHandle {
+  readonly notificationWorker: Worker<NotificationJobData>;
+  readonly sql: Sql;
+  /** Stops taking jobs, lets active ones finish, closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  /** Called after every decided result (tests and, later, live events use it). */
+  readonly onApplied?: (result: ApplyStatusResult) => void;
+}
+
+export async function startWorker(
+  config: WorkerConfig,
+  logger: Logger,
+  options: StartWorkerOptions = {},
+): Promise<WorkerHandle> {
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    applicationName: 'lunas-worker',
+    max: config.WORKER_CONCURRENCY + 2,
+    logger,
+  });
+  const workerRedis = createWorkerRedis(config.REDIS_URL, logger);
+  const queueRedis = createWorkerRedis(config.REDIS_URL, logger);
+  const prefix = config.QUEUE_PREFIX;
+  const notificationQueue = new Queue(QUEUES.notifications, { connection: queueRedis, prefix });
+  const awaiting = new AwaitingPayments(queueRedis, prefix, notificationQueue, logger);
+
+  const processor = createNotificationProcessor({
+    sql,
+    logger,
+    awaiting,
+    ...(options.onApplied ? { onApplied: options.onApplied } : {}),
+  });
+  const notificationWorker = new Worker<NotificationJobData>(
+    QUEUES.notifications,
+    async (job) => {
+      if (job.name !== JOBS.processNotification) {
+        throw new Error(`unknown job name ${job.name}`);
+      }
+      return processor(job);
+    },
+    {
+      connection: workerRedis,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+      maxStalledCount: config.MAX_STALLED_COUNT,
+    },
+  );
+  notificationWorker.on('error', (error) => logger.error({ err: error }, 'notification worker error'));
+  notificationWorker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died); re-queued'));
+  notificationWorker.on('failed', (job, error) => {
+    if (!job) {
+      return;
+    }
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    const fields = { jobId: job.id, attempt: job.attemptsMade, err: { message: error.message } };
+    if (exhausted) {
+      logger.error(fields, 'notification job failed for good; it stays in the failed set (dead letter) for re-drive');
+    } else {
+      logger.debug(fields, 'notification job attempt failed; retrying with backoff');
+    }
+  });
+
+  // Fast path: the trigger on order_payments NOTIFYs at commit.
+  const listener = await sql.listen('lunas_payment_inserted', (orderCode) => {
+    awaiting.wake(orderCode).catch((error: unknown) => logger.warn({ err: error, orderCode }, 'fast path failed; backoff will retry'));
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await notificationWorker.close();
+      await listener.unlisten().catch(() => undefined);
+      await notificationQueue.close();
+      await sql.end({ timeout: 5 });
+      workerRedis.disconnect();
+      queueRedis.disconnect();
+    })();
+    return closing;
+  };
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
+  return { notificationWorker, sql, close };
+}
