@@ -1,0 +1,112 @@
+/**
+ * The whole Lunas pipeline in one test process: a fresh database, a unique queue prefix, the
+ * API listening on a real port, and a worker consuming. Tests that need real processes
+ * (SIGKILL) spawn them with spawnProcess().
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildApp, createApiDeps, loadApiConfig } from '@lunas/api';
+import { QUEUES } from '@lunas/core';
+import { loadWorkerConfig, startWorker, type WorkerHandle } from '@lunas/worker';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { captureLogger, type CapturedLogger } from './logger.js';
+import { TEST_SERVER_KEY } from './notifications.js';
+import { deletePrefix, REDIS_URL, testPrefix } from './redis.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface TestSystem {
+  readonly db: TestDatabase;
+  readonly prefix: string;
+  readonly api: FastifyInstance;
+  readonly apiUrl: string;
+  readonly webhookUrl: string;
+  readonly queue: Queue;
+  readonly logs: CapturedLogger;
+  worker: WorkerHandle | null;
+  /** Environment for a worker or API child process of this system. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  startWorker(extra?: Record<string, string>): Promise<WorkerHandle>;
+  close(): Promise<void>;
+}
+
+export async function startSystem(
+  options: { label?: string; withWorker?: boolean; env?: Record<string, string> } = {},
+): Promise<TestSystem> {
+  const label = options.label ?? 'sys';
+  const db = await createTestDatabase(label);
+  const prefix = testPrefix(label);
+  const logs = captureLogger(label, 'debug');
+  const baseEnv: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    MIDTRANS_SERVER_KEY: TEST_SERVER_KEY,
+    MIGRATE_ON_START: 'false',
+    LOG_LEVEL: 'debug',
+    JOB_LOCK_MS: '2000',
+    STALLED_INTERVAL_MS: '2000',
+    ...options.env,
+  };
+  const apiConfig = loadApiConfig({ ...baseEnv, PORT: '0', HOST: '127.0.0.1' });
+  const api = await buildApp(apiConfig, createApiDeps(apiConfig, logs.logger), logs.logger);
+  const apiUrl = await api.listen({ port: 0, host: '127.0.0.1' });
+  const queue = new Queue(QUEUES.notifications, { connection: { url: REDIS_URL }, prefix });
+
+  const system: TestSystem = {
+    db,
+    prefix,
+    api,
+    apiUrl,
+    webhookUrl: `${apiUrl}/webhooks/midtrans`,
+    queue,
+    logs,
+    worker: null,
+    env: (extra = {}) => ({ ...baseEnv, ...extra }),
+    async startWorker(extra = {}) {
+      const handle = await startWorker(loadWorkerConfig({ ...baseEnv, ...extra }), logs.logger);
+      system.worker = handle;
+      return handle;
+    },
+    async close() {
+      await system.worker?.close();
+      await api.close();
+      await queue.close();
+      await deletePrefix(prefix);
+      await db.drop();
+    },
+  };
+  if (options.withWorker ?? true) {
+    await system.startWorker();
+  }
+  return system;
+}
+
+/** Spawns `npm run start:worker`-equivalent as a real child process with the given env. */
+export function spawnWorkerProcess(env: Record<string, string>): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  child.stdout?.on('data', (chunk: Buffer) => child.output.push(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => child.output.push(chunk.toString('utf8')));
+  return child;
+}
+
+/** Waits for a child to exit (bounded) and returns its exit code or signal. */
+export function exitOf(child: ChildProcess, timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('child did not exit in time')), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
