@@ -16,7 +16,7 @@ export async function waitFor<T>(
       last = await check();
       lastError = undefined;
       if (last) {
-        return last as NonNullable<T>;
+        return last;
       }
     } catch (error) {
       lastError = error;

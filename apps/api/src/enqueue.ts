@@ -1,18 +1,55 @@
 /**
- * Puts a notification job on the queue and resolves only once Redis has acknowledged it, or
- * rejects within `timeoutMs`. A rejection becomes a 503, which Midtrans retries; a job that
+ * Puts notification jobs on the queue and resolves each only once Redis has acknowledged it,
+ * or rejects within `timeoutMs`. A rejection becomes a 503, which Midtrans retries; a job that
  * lands after the timeout is harmless, because the retry carries the same job id.
+ *
+ * Jobs that arrive in the same turn of the event loop are written with one addBulk (one MULTI,
+ * one round trip) instead of one queue.add each: under load this is what keeps ingest close to
+ * the speed of a trivial route (docs/decisions/0003-batched-enqueue.md, docs/benchmarks.md).
+ * A batch is all or nothing, and every caller learns the result of its own batch.
  */
-import { JOBS, withTimeout } from '@lunas/core';
+import { JOBS, withTimeout, type NotificationJobData } from '@lunas/core';
 import type { Queue } from 'bullmq';
 import type { Enqueue } from './ingest.js';
 
-export function createEnqueue(queue: Queue, timeoutMs: number): Enqueue {
-  return async (data, options) => {
-    await withTimeout(
-      queue.add(JOBS.processNotification, data, options),
-      timeoutMs,
-      `Redis did not acknowledge the job within ${timeoutMs} ms`,
-    );
+type JobOptions = Parameters<Enqueue>[1];
+
+interface Pending {
+  readonly data: NotificationJobData;
+  readonly opts: JobOptions;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export function createEnqueue(queue: Queue, timeoutMs: number, maxBatch = 200): Enqueue {
+  let pending: Pending[] = [];
+  let scheduled = false;
+
+  const flush = (): void => {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) {
+      return;
+    }
+    queue
+      .addBulk(batch.map((p) => ({ name: JOBS.processNotification, data: p.data, opts: p.opts })))
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      );
+  };
+
+  return (data, opts) => {
+    const acknowledged = new Promise<void>((resolve, reject) => {
+      pending.push({ data, opts, resolve, reject });
+    });
+    if (pending.length >= maxBatch) {
+      flush();
+    } else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    return withTimeout(acknowledged, timeoutMs, `Redis did not acknowledge the job within ${timeoutMs} ms`);
   };
 }

@@ -1,4 +1,4 @@
-import { QUEUES } from '@lunas/core';
+import { QUEUES, type NotificationJobData } from '@lunas/core';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,12 +22,12 @@ describe('POST /webhooks/midtrans', () => {
   const prefix = testPrefix('webhook');
   const captured = captureLogger('api');
   let app: FastifyInstance;
-  let queue: Queue;
+  let queue: Queue<NotificationJobData>;
 
   beforeAll(async () => {
     const cfg = config(prefix);
     app = await buildApp(cfg, createApiDeps(cfg, captured.logger), captured.logger);
-    queue = new Queue(QUEUES.notifications, { connection: { url: REDIS_URL }, prefix });
+    queue = new Queue<NotificationJobData>(QUEUES.notifications, { connection: { url: REDIS_URL }, prefix });
   });
   afterAll(async () => {
     await app.close();
