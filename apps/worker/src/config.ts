@@ -6,6 +6,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 export const workerEnvSchema = z.object({
   ...envPieces,
+  /** Port of the worker's health endpoints (/healthz, /readyz); 0 turns them off. */
+  WORKER_HEALTH_PORT: int(0, 65_535).default(9464),
+  /** Interface the worker's health endpoints bind to. */
+  WORKER_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
   /** Jobs one worker process runs at once. */
   WORKER_CONCURRENCY: int(1, 256).default(8),
   /** How long a worker's lock on an active job lasts without renewal (BullMQ lockDuration). */

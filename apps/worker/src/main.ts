@@ -1,7 +1,8 @@
-/** Worker process entry: env → config → migrations → consumers → wait for a signal. */
+/** Worker process entry: env → config → migrations → consumers → health endpoints → wait for a signal. */
 import { migrateOnStart } from '@lunas/db';
-import { createLogger, onShutdownSignal } from '@lunas/runtime';
+import { createLogger, createWorkerRedis, onShutdownSignal } from '@lunas/runtime';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
+import { startHealthServer } from './health-server.js';
 import { startWorker } from './worker.js';
 
 const config = loadConfigOrExit();
@@ -11,7 +12,22 @@ if (config.MIGRATE_ON_START) {
   await migrateOnStart(config.DATABASE_URL, logger);
 }
 const handle = await startWorker(config, logger);
-onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, () => handle.close());
+let closing = false;
+const healthRedis = config.WORKER_HEALTH_PORT > 0 ? createWorkerRedis(config.REDIS_URL, logger) : null;
+const health = healthRedis
+  ? await startHealthServer(config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST, {
+      isClosing: () => closing,
+      pingRedis: () => healthRedis.ping(),
+      pingPostgres: () => handle.sql`SELECT 1`,
+    })
+  : null;
+onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+  closing = true;
+  // Active jobs finish (bounded by the deadline); the health server goes last.
+  await handle.close();
+  health?.close();
+  healthRedis?.disconnect();
+});
 
 function loadConfigOrExit(): WorkerConfig {
   try {
