@@ -122,6 +122,17 @@ describe('applyMidtransStatus', () => {
     expect(rejected && isAppError(rejected.reason) && rejected.reason.code).toBe('LUNAS_ERR_PAYMENT_NOT_FOUND');
   });
 
+  it('lets two results of the same transaction race for a fresh row without either waiting for a retry', async () => {
+    await paymentFor('A-12');
+    const transaction_id = randomUUID();
+    const results = await Promise.all([
+      apply({ order_id: 'A-12', transaction_id, transaction_status: 'pending' }),
+      apply({ order_id: 'A-12', transaction_id, transaction_status: 'settlement' }),
+    ]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(expect.arrayContaining(['applied']));
+    expect(await readPayment(db.sql, 'A-12')).toMatchObject({ paymentStatus: 'PAID', transactionId: transaction_id });
+  });
+
   it('rejects a status Midtrans does not document, loudly and without change', async () => {
     await paymentFor('A-10');
     const result = await apply({ order_id: 'A-10', transaction_status: 'teleported' });

@@ -23,34 +23,27 @@ export interface LockedPayment {
  * already carries this transaction_id, else the order's newest payment without one (the shop
  * inserts it before Midtrans assigns an id). Returns null when neither exists yet.
  *
- * Under READ COMMITTED a concurrent claim of the same open row is safe: the second locker
- * re-checks `transaction_id IS NULL` after the first commits, and finds no row.
+ * One statement, so that two notifications of the same transaction racing for a fresh row
+ * both end on it: the second waits for the first's lock and, under READ COMMITTED, re-checks
+ * the row, which now carries this transaction_id and still matches. A notification of another
+ * transaction no longer matches the claimed row and gets null (and retries).
  */
 export async function lockPaymentForTransaction(
   tx: TransactionSql,
   orderCode: string,
   transactionId: string,
 ): Promise<LockedPayment | null> {
-  const byTransaction = await tx<LockedPayment[]>`
+  const rows = await tx<LockedPayment[]>`
     SELECT p.id AS "paymentId", o.id AS "orderId", o.order_code AS "orderCode",
            p.payment_status AS "paymentStatus", p.transaction_id AS "transactionId",
            o.status AS "orderStatus", o.total_amount AS "totalAmount", o.currency
     FROM order_payments p JOIN orders o ON o.id = p.order_id
-    WHERE p.transaction_id = ${transactionId} AND o.order_code = ${orderCode}
-    FOR UPDATE OF p`;
-  if (byTransaction[0]) {
-    return byTransaction[0];
-  }
-  const open = await tx<LockedPayment[]>`
-    SELECT p.id AS "paymentId", o.id AS "orderId", o.order_code AS "orderCode",
-           p.payment_status AS "paymentStatus", p.transaction_id AS "transactionId",
-           o.status AS "orderStatus", o.total_amount AS "totalAmount", o.currency
-    FROM order_payments p JOIN orders o ON o.id = p.order_id
-    WHERE o.order_code = ${orderCode} AND p.transaction_id IS NULL
-    ORDER BY p.id DESC
+    WHERE o.order_code = ${orderCode}
+      AND (p.transaction_id = ${transactionId} OR p.transaction_id IS NULL)
+    ORDER BY (p.transaction_id IS NOT NULL) DESC, p.id DESC
     LIMIT 1
     FOR UPDATE OF p`;
-  return open[0] ?? null;
+  return rows[0] ?? null;
 }
 
 export interface PaymentUpdate {
