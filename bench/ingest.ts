@@ -71,7 +71,9 @@ interface Phase {
   errors: number;
 }
 
-async function phase(kind: 'trivial' | 'webhook'): Promise<Phase> {
+type Kind = 'trivial' | 'webhook' | 'unbatched';
+
+async function phase(kind: Kind): Promise<Phase> {
   const result = await autocannon({
     url,
     connections,
@@ -81,7 +83,7 @@ async function phase(kind: 'trivial' | 'webhook'): Promise<Phase> {
         ? { method: 'POST', path: '/bench/trivial', headers: { 'content-type': 'application/json' }, body: '{"ping":true}' }
         : {
             method: 'POST',
-            path: '/webhooks/midtrans',
+            path: kind === 'webhook' ? '/webhooks/midtrans' : '/bench/unbatched/webhooks/midtrans',
             headers: { 'content-type': 'application/json' },
             setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
           },
@@ -90,12 +92,13 @@ async function phase(kind: 'trivial' | 'webhook'): Promise<Phase> {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
-const results: Record<'trivial' | 'webhook', Phase[]> = { trivial: [], webhook: [] };
+const results: Record<Kind, Phase[]> = { trivial: [], webhook: [], unbatched: [] };
 try {
   await phase('trivial'); // warm-up, not counted
   for (let round = 0; round < rounds; round += 1) {
     results.trivial.push(await phase('trivial'));
     results.webhook.push(await phase('webhook'));
+    results.unbatched.push(await phase('unbatched'));
   }
 } finally {
   server.kill('SIGTERM');
@@ -113,8 +116,13 @@ try {
 }
 
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const summary = (kind: 'trivial' | 'webhook') => ({
-  route: kind === 'trivial' ? 'POST /bench/trivial' : 'POST /webhooks/midtrans',
+const ROUTES: Record<Kind, string> = {
+  trivial: 'POST /bench/trivial',
+  webhook: 'POST /webhooks/midtrans (batched)',
+  unbatched: 'same, one add per request',
+};
+const summary = (kind: Kind) => ({
+  route: ROUTES[kind],
   'req/s': Math.round(avg(results[kind].map((r) => r.rps))),
   'p50 ms': avg(results[kind].map((r) => r.p50)),
   'p99 ms': avg(results[kind].map((r) => r.p99)),
@@ -123,11 +131,12 @@ const summary = (kind: 'trivial' | 'webhook') => ({
 });
 const trivial = summary('trivial');
 const webhook = summary('webhook');
-console.table([trivial, webhook]);
+const unbatched = summary('unbatched');
+console.table([trivial, webhook, unbatched]);
 console.log(
-  `ratio webhook/trivial: ${(webhook['req/s'] / trivial['req/s']).toFixed(2)}x  (connections ${connections}, ${rounds} x ${duration}s per route)`,
+  `ratio webhook/trivial: ${(webhook['req/s'] / trivial['req/s']).toFixed(2)}x; unbatched/trivial: ${(unbatched['req/s'] / trivial['req/s']).toFixed(2)}x; batched/unbatched: ${(webhook['req/s'] / unbatched['req/s']).toFixed(2)}x  (connections ${connections}, ${rounds} x ${duration}s per route)`,
 );
-if (webhook.non2xx > 0 || webhook.errors > 0) {
+if (webhook.non2xx + unbatched.non2xx > 0 || webhook.errors + unbatched.errors > 0) {
   console.error('webhook phase had non-2xx answers or errors');
   process.exitCode = 1;
 }
