@@ -9,6 +9,7 @@ export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
 
 export interface DbLogger {
+  debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
@@ -32,7 +33,8 @@ export function createSql(options: CreateSqlOptions): Sql {
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
     connection: { application_name: options.applicationName },
-    onnotice: (notice) => logger?.info({ notice: notice.message }, 'postgres notice'),
+    // Notices are mostly "already exists, skipping" from idempotent DDL: debug, not info.
+    onnotice: (notice) => logger?.debug({ notice: notice.message }, 'postgres notice'),
     // Numeric and bigint stay strings: money is compared exactly (see @lunas/core money.ts).
     types: {},
   });
