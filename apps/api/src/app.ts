@@ -44,6 +44,9 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: 'x-request-id',
+    // A request must arrive whole within 15 s (Midtrans itself gives up after 15 s): slow,
+    // trickling clients cannot hold sockets open for Node's default 5 minutes.
+    requestTimeout: 15_000,
   });
   let shuttingDown = false;
   // Readiness goes to 503 as soon as close() starts, before in-flight requests drain.
