@@ -21,6 +21,8 @@ export const apiEnvSchema = z
     NOTIFICATION_BACKOFF_MS: int(10, 3_600_000).default(NOTIFICATION_RETRY_DEFAULTS.backoffMs),
     /** Completed notification jobs are kept this long, so a redelivery is refused by its job id. */
     COMPLETED_JOB_TTL_S: int(60, 30 * 24 * 3600).default(NOTIFICATION_RETRY_DEFAULTS.keepCompletedSeconds),
+    /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). Not recommended. */
+    REDIS_ALLOW_EVICTION: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   })
   .transform((env) => ({ ...env, MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY) }));
 

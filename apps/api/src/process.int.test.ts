@@ -1,10 +1,20 @@
 // The API as a real process: configuration errors name the variable and stop it; SIGTERM shuts
 // it down gracefully with exit code 143.
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { exitOf, REPO_ROOT } from '../../../test/harness/system.js';
 import { waitFor } from '../../../test/harness/wait-for.js';
 import { REDIS_URL, testPrefix } from '../../../test/harness/redis.js';
+
+/** A port nothing listens on right now (the kernel's choice), for a redis-server of our own. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 function runApi(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
@@ -26,7 +36,7 @@ describe('the API process', () => {
   });
 
   it('refuses to start in production without a server key', async () => {
-    const { child, output } = runApi({ NODE_ENV: 'production', PORT: '0' });
+    const { child, output } = runApi({ NODE_ENV: 'production', PORT: '0', ADMIN_TOKEN: 'x'.repeat(40) });
     expect((await exitOf(child)).code).toBe(78);
     expect(output.join('')).toContain('MIDTRANS_SERVER_KEY');
   });
@@ -52,5 +62,40 @@ describe('the API process', () => {
     const log = output.join('');
     expect(log).toContain('shutdown complete');
     expect(log).not.toContain(key);
+  });
+});
+
+describe('the API process against a Redis that may evict keys', () => {
+  it('refuses to start in production, and starts with a loud warning elsewhere', async () => {
+    const port = await freePort();
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], {
+      stdio: 'ignore',
+    });
+    try {
+      const redisUrl = `redis://127.0.0.1:${port}`;
+      await waitFor(
+        async () => {
+          const probe = await fetch(`http://127.0.0.1:${port}`).catch((e: unknown) => e);
+          // Redis answers an HTTP request by closing the connection; any answer means it listens.
+          return !(probe instanceof Error && /ECONNREFUSED/.test(String((probe as { cause?: unknown }).cause)));
+        },
+        { timeoutMs: 10_000, what: 'test redis-server listening' },
+      );
+      const env = { PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, QUEUE_PREFIX: testPrefix('evict'), MIDTRANS_SERVER_KEY: 'SB-Mid-server-evict-test', LOG_LEVEL: 'warn' };
+      const prod = runApi({ ...env, NODE_ENV: 'production', ADMIN_TOKEN: 'y'.repeat(40) });
+      expect((await exitOf(prod.child, 20_000)).code).toBe(78);
+      expect(prod.output.join('')).toContain('maxmemory-policy is allkeys-lru');
+
+      const dev = runApi({ ...env, LOG_LEVEL: 'info' });
+      try {
+        await waitFor(() => /Server listening at/.test(dev.output.join('')), { timeoutMs: 20_000, what: 'dev API listening' });
+        expect(dev.output.join('')).toContain('REDIS DURABILITY');
+      } finally {
+        dev.child.kill('SIGTERM');
+        await exitOf(dev.child);
+      }
+    } finally {
+      redis.kill('SIGKILL');
+    }
   });
 });

@@ -1,3 +1,6 @@
 export * from './logger.js';
 export * from './redis.js';
 export * from './shutdown.js';
+export * from './redis-durability.js';
+export * from './metrics.js';
+export * from './events.js';

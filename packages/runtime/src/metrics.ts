@@ -1,0 +1,193 @@
+/**
+ * The Lunas metric catalog (Prometheus, prom-client). One registry per process role, never
+ * prom-client's global one: a test runs an API and workers in one process, and each must
+ * expose only its own series. Every name starts with `lunas_`.
+ *
+ * Labels are bounded enums (outcome, queue, state, status): never an order code, an amount or
+ * a job id, so /metrics can be scraped without exposing a payment.
+ */
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** What every Lunas process registers; the role-specific collectors are added by the callers. */
+export interface LunasMetrics {
+  readonly registry: Registry;
+  /** Webhook answers by outcome: queued, duplicate, bad_request, bad_signature, too_large, unavailable. */
+  readonly webhookRequests: Counter<'outcome'>;
+  /** Time from a verified webhook to Redis's acknowledgement of its job. */
+  readonly enqueueDuration: Histogram<'result'>;
+  /** Processing time of one job attempt, by queue and outcome (completed, failed, dead). */
+  readonly jobDuration: Histogram<'queue' | 'outcome'>;
+  /** Results the state machine decided, by outcome (applied, duplicate, stale, rejected). */
+  readonly paymentResults: Counter<'outcome'>;
+  /** Real transitions (outcome "applied"), by from and to status. */
+  readonly transitions: Counter<'from' | 'to'>;
+  /** Get Status calls by result (found, expired, not_found, unauthorized, failed, retryable, circuit_open, error). */
+  readonly midtransRequests: Counter<'result'>;
+  readonly midtransDuration: Histogram<'result'>;
+  /** Alerts by cause and what happened to them (raised, deduplicated, delivered, failed). */
+  readonly alerts: Counter<'cause' | 'result'>;
+  /** Open Server-Sent Events streams of the console. */
+  readonly sseClients: Gauge;
+  /** Renders the exposition text (what GET /metrics answers). */
+  render(): Promise<string>;
+}
+
+export function createMetrics(options: { readonly role: 'api' | 'worker'; readonly defaultMetrics?: boolean }): LunasMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role: options.role });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: 'lunas_process_' });
+  }
+  const registers = [registry];
+  return {
+    registry,
+    webhookRequests: new Counter({ name: 'lunas_webhook_requests_total', help: 'Midtrans webhook requests by outcome', labelNames: ['outcome'], registers }),
+    enqueueDuration: new Histogram({
+      name: 'lunas_enqueue_duration_seconds',
+      help: 'Time until Redis acknowledged a notification job',
+      labelNames: ['result'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'lunas_job_duration_seconds',
+      help: 'Duration of one job attempt by queue and outcome',
+      labelNames: ['queue', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    paymentResults: new Counter({ name: 'lunas_payment_results_total', help: 'Payment results decided by the state machine, by outcome', labelNames: ['outcome'], registers }),
+    transitions: new Counter({ name: 'lunas_payment_transitions_total', help: 'Payment status transitions by from and to', labelNames: ['from', 'to'], registers }),
+    midtransRequests: new Counter({ name: 'lunas_midtrans_requests_total', help: 'Midtrans Get Status calls by result', labelNames: ['result'], registers }),
+    midtransDuration: new Histogram({
+      name: 'lunas_midtrans_request_duration_seconds',
+      help: 'Latency of Midtrans Get Status calls by result',
+      labelNames: ['result'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    }),
+    alerts: new Counter({ name: 'lunas_alerts_total', help: 'Operational alerts by cause and result', labelNames: ['cause', 'result'], registers }),
+    sseClients: new Gauge({ name: 'lunas_console_event_streams', help: 'Open console event streams (SSE)', registers }),
+    render: () => registry.metrics(),
+  };
+}
+
+/** Job states that queue depth reports; completed is left out (it only grows until pruned). */
+const DEPTH_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized'] as const;
+
+/**
+ * lunas_queue_jobs{queue,state}: read from Redis when Prometheus scrapes, so there is no timer
+ * and the value is never staler than the scrape. A Redis error leaves the gauge unset for that
+ * scrape (the series disappears), which `absent()`-style alerts can catch.
+ */
+export function registerQueueDepth(metrics: LunasMetrics, queues: readonly Queue[]): void {
+  new Gauge({
+    name: 'lunas_queue_jobs',
+    help: 'Jobs per queue and state, read at scrape time',
+    labelNames: ['queue', 'state'],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        queues.map(async (queue) => {
+          const counts = await queue.getJobCounts(...DEPTH_STATES).catch(() => null);
+          for (const state of DEPTH_STATES) {
+            if (counts) {
+              this.set({ queue: queue.name, state }, counts[state] ?? 0);
+            }
+          }
+        }),
+      );
+    },
+  });
+}
+
+export interface PaymentHealthCounts {
+  /** PENDING payments older than the stuck threshold. */
+  readonly stuck: number;
+  /** Entries on the mismatch ledger, by kind. */
+  readonly mismatches: Readonly<Record<string, number>>;
+}
+
+/**
+ * lunas_stuck_payments and lunas_payment_mismatches{kind}, counted in Postgres at scrape time.
+ * The count is cached for `cacheMs` and bounded by `timeoutMs`, so a burst of scrapes (several
+ * Prometheus servers) or a slow database never piles queries up; on failure the last value is kept.
+ */
+export function registerPaymentHealth(
+  metrics: LunasMetrics,
+  read: () => Promise<PaymentHealthCounts>,
+  options: { readonly cacheMs?: number; readonly timeoutMs?: number; readonly now?: () => number } = {},
+): void {
+  const cacheMs = options.cacheMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const now = options.now ?? Date.now;
+  let cached: { at: number; value: PaymentHealthCounts } | null = null;
+  let inflight: Promise<PaymentHealthCounts | null> | null = null;
+  const current = async (): Promise<PaymentHealthCounts | null> => {
+    if (cached && now() - cached.at < cacheMs) {
+      return cached.value;
+    }
+    inflight ??= withDeadline(read(), timeoutMs)
+      .then((value) => {
+        cached = { at: now(), value };
+        return value;
+      })
+      .catch(() => cached?.value ?? null)
+      .finally(() => {
+        inflight = null;
+      });
+    return inflight;
+  };
+  const scrapeErrors = new Counter({
+    name: 'lunas_payment_health_scrape_errors_total',
+    help: 'Scrapes whose Postgres count failed or timed out (the previous value was served)',
+    registers: [metrics.registry],
+  });
+  new Gauge({
+    name: 'lunas_stuck_payments',
+    help: 'PENDING payments older than the stuck threshold',
+    registers: [metrics.registry],
+    async collect() {
+      const value = await current();
+      if (value) {
+        this.set(value.stuck);
+      } else {
+        scrapeErrors.inc();
+      }
+    },
+  });
+  new Gauge({
+    name: 'lunas_payment_mismatches',
+    help: 'Payments on the mismatch ledger, by kind',
+    labelNames: ['kind'],
+    registers: [metrics.registry],
+    async collect() {
+      const value = await current();
+      this.reset();
+      for (const kind of ['paid_not_recorded', 'amount_rejected', 'reversal', 'unknown_to_midtrans']) {
+        this.set({ kind }, value?.mismatches[kind] ?? 0);
+      }
+    },
+  });
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
