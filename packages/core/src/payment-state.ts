@@ -113,6 +113,15 @@ const RANK: Record<PaymentStatus, number> = {
 const UNPAID_FAILURES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(['DENIED', 'CANCELLED', 'EXPIRED', 'FAILED']);
 const PAID_BRANCH: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CHARGEBACK']);
 
+/**
+ * True for statuses that mean the customer's money reached the merchant at some point: PAID
+ * and what can only follow it (refunds, chargebacks). A payment can enter this branch without
+ * passing PAID here, when the settlement notification was lost and a refund arrives first.
+ */
+export function isPaidBranch(status: PaymentStatus): boolean {
+  return PAID_BRANCH.has(status);
+}
+
 export type TransitionDecision =
   /** Move the payment to `to`. `reversal` marks a paid payment that Midtrans took back. */
   | { readonly kind: 'apply'; readonly from: PaymentStatus; readonly to: PaymentStatus; readonly reversal: boolean }

@@ -133,6 +133,20 @@ describe('applyMidtransStatus', () => {
     expect(await readPayment(db.sql, 'A-12')).toMatchObject({ paymentStatus: 'PAID', transactionId: transaction_id });
   });
 
+  it('marks the order PAID when a refund arrives and the settlement never did', async () => {
+    await paymentFor('A-13');
+    const result = await apply({ order_id: 'A-13', transaction_status: 'refund', payment_type: 'gopay' });
+    expect(result).toMatchObject({ outcome: 'applied', from: 'PENDING', to: 'REFUNDED', orderStatusChanged: true });
+    expect(await readPayment(db.sql, 'A-13')).toMatchObject({ paymentStatus: 'REFUNDED', orderStatus: 'PAID' });
+  });
+
+  it('rejects a refund-first result whose amount differs from the order', async () => {
+    await paymentFor('A-14', '150000.00');
+    const result = await apply({ order_id: 'A-14', transaction_status: 'partial_refund', gross_amount: '99.00' });
+    expect(result.outcome).toBe('rejected');
+    expect(await readPayment(db.sql, 'A-14')).toMatchObject({ paymentStatus: 'PENDING', orderStatus: 'PENDING' });
+  });
+
   it('rejects a status Midtrans does not document, loudly and without change', async () => {
     await paymentFor('A-10');
     const result = await apply({ order_id: 'A-10', transaction_status: 'teleported' });

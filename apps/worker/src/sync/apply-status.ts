@@ -4,14 +4,15 @@
  *
  *   1. lock the payment row (by transaction_id, else the order's open payment);
  *   2. decide with the state machine (forward only; duplicates and stale results are no-ops);
- *   3. guard money: a transition to PAID needs the order's exact amount and currency;
+ *   3. guard money: entering the paid branch needs the order's exact amount and currency;
  *   4. compare-and-set order_payments, move orders PENDING → PAID (or PAID → PAYMENT_REVERSED);
+ *      a refund that arrives before any settlement still marks the order paid, since it was;
  *   5. insert the sync log row: exactly one 'applied' row per real transition.
  *
  * No payment row yet is not an error of the data: the shop may not have committed it. It is
  * thrown as retryable, and BullMQ's backoff (plus the fast path) brings the result back.
  */
-import { AppError, decideTransition, isPaymentStatus, mapMidtransStatus, sameAmount } from '@lunas/core';
+import { AppError, decideTransition, isPaidBranch, isPaymentStatus, mapMidtransStatus, sameAmount } from '@lunas/core';
 import {
   claimTransactionId,
   compareAndSetPayment,
@@ -103,8 +104,10 @@ export async function applyMidtransStatus(
       return record(decision.kind, incoming, null);
     }
 
-    // 3. Money guard.
-    if (decision.to === 'PAID') {
+    // 3. Money guard, whenever the payment enters the paid branch (PAID, or a refund or
+    // chargeback whose settlement notification never came).
+    const entersPaid = isPaidBranch(decision.to) && !isPaidBranch(decision.from);
+    if (entersPaid) {
       const currency = (status.currency ?? 'IDR').toUpperCase();
       if (!sameAmount(status.gross_amount, payment.totalAmount) || currency !== payment.currency.toUpperCase()) {
         return record(
@@ -117,7 +120,7 @@ export async function applyMidtransStatus(
 
     // 4. Compare-and-set. We hold the row lock, so a miss means the row changed under us in a
     // way the lock should have prevented: fail loudly and let the retry re-decide.
-    const paidAt = decision.to === 'PAID' ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
+    const paidAt = entersPaid ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
     const moved = await compareAndSetPayment(tx, {
       paymentId: payment.paymentId,
       from: decision.from,
@@ -131,7 +134,7 @@ export async function applyMidtransStatus(
       throw new Error(`payment ${payment.paymentId} left ${decision.from} while locked`);
     }
     let orderStatusChanged = false;
-    if (decision.to === 'PAID' && paidAt) {
+    if (entersPaid && paidAt) {
       orderStatusChanged = await markOrderPaid(tx, payment.orderId, paidAt);
     } else if (decision.reversal) {
       orderStatusChanged = await markOrderReversed(tx, payment.orderId);

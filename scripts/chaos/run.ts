@@ -1,0 +1,399 @@
+/**
+ * `npm run chaos [-- --orders 2000 --seed 1 --duration 60]`
+ *
+ * The whole of Lunas under realistic Midtrans behaviour and real faults, ending with the
+ * database compared to Midtrans's truth (the simulator's). Runs: a Redis of its own (AOF on,
+ * another port), a fresh database, 2 API and 3 worker processes, and the simulator in this
+ * process. While orders flow, it SIGKILLs workers, restarts an API, kills and restarts Redis,
+ * refuses Postgres connections for a while (the database's ALLOW_CONNECTIONS, and every session
+ * terminated: a restart as the clients see it, without stopping the shared server) and adds
+ * network delay to Postgres through a proxy. Exits non-zero on any loss. docs/reliability.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { QUEUES } from '@lunas/core';
+import { createSql, ensureDatabase, migrate } from '@lunas/db';
+import { createSimulator, buildNotification, sendNotification } from '@lunas/simulator';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { brokenAuditChains, disagreement, percentile, readDb } from './checks.js';
+import { Managed, freePort, waitUntil } from './processes.js';
+import { startPgProxy } from './pg-proxy.js';
+import { chargeFor, planOrders, prng, type OrderPlan } from './scenario.js';
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '2000' },
+    seed: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '0' },
+    'converge-timeout': { type: 'string', default: '120' },
+    'pg-url': { type: 'string', default: process.env.CHAOS_PG_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432' },
+  },
+});
+const ORDERS = Number(values.orders);
+const SEED = Number(values.seed);
+// By default the fault phase lasts as long as the orders take to drive (~40 orders/s).
+const DURATION_S = Number(values.duration) || Math.max(20, Math.ceil(ORDERS / 40));
+const CONVERGE_TIMEOUT_MS = Number(values['converge-timeout']) * 1000;
+const PG_BASE = values['pg-url'];
+const SERVER_KEY = `SB-Mid-server-chaos-${randomBytes(12).toString('hex')}`;
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+const PREFIX = `lunas-chaos-${randomBytes(3).toString('hex')}`;
+const random = prng(SEED * 7919);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const say = (msg: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+const runDir = join('artifacts', 'chaos', `${new Date().toISOString().replace(/[:.]/g, '-')}-seed${SEED}`);
+mkdirSync(runDir, { recursive: true });
+const node = process.execPath;
+
+// 1. Redis of our own, with AOF, on another port.
+const redisPort = await freePort();
+const redisDir = mkdtempSync(join(tmpdir(), 'lunas-chaos-redis-'));
+const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const redis = new Managed(
+  'redis',
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--dir', redisDir, '--maxmemory-policy', 'noeviction'],
+  { PATH: process.env.PATH ?? '' },
+  runDir,
+);
+redis.start();
+const probe = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+probe.on('error', () => undefined);
+await waitUntil(async () => (await probe.ping()) === 'PONG', 10_000, 'redis');
+
+// 2. A fresh database, and a proxy in front of it for the workers.
+const dbName = `lunas_chaos_${randomBytes(4).toString('hex')}`;
+const dbUrl = `${PG_BASE}/${dbName}`;
+await ensureDatabase(dbUrl);
+const sql = createSql({ url: dbUrl, applicationName: 'lunas-chaos', max: 4 });
+const admin = createSql({ url: `${PG_BASE}/postgres`, applicationName: 'lunas-chaos-admin', max: 1 });
+await migrate(sql);
+const pgTarget = new URL(PG_BASE);
+const proxy = await startPgProxy({ host: pgTarget.hostname, port: Number(pgTarget.port || 5432) });
+const proxiedDbUrl = `postgres://${pgTarget.username}@127.0.0.1:${proxy.port}/${dbName}`;
+
+// 3. The simulator, then the APIs it notifies and the workers that ask it.
+const sim = await createSimulator({ serverKey: SERVER_KEY, timeScale: 0.002, seed: SEED, logger: false });
+const simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
+sim.faults.set({ duplicateRate: 0.1, reorderRate: 0.1, dropRate: 0.05 });
+
+const common = {
+  PATH: process.env.PATH ?? '',
+  REDIS_URL: redisUrl,
+  QUEUE_PREFIX: PREFIX,
+  MIDTRANS_SERVER_KEY: SERVER_KEY,
+  ADMIN_TOKEN,
+  MIGRATE_ON_START: 'false',
+  LOG_LEVEL: 'info',
+  SHUTDOWN_TIMEOUT_MS: '10000',
+};
+const apiPorts = [await freePort(), await freePort()];
+const apis = apiPorts.map(
+  (port, i) =>
+    new Managed(`api-${i + 1}`, node, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+      ...common,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: dbUrl,
+      NOTIFICATION_BACKOFF_MS: '500',
+      NOTIFICATION_ATTEMPTS: '14',
+    }, runDir),
+);
+const workers = [0, 1, 2].map(
+  (i) =>
+    new Managed(`worker-${i + 1}`, node, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+      ...common,
+      DATABASE_URL: proxiedDbUrl,
+      MIDTRANS_API_BASE_URL: simUrl,
+      RECONCILE_EVERY_MS: '1000',
+      RECONCILE_MIN_AGE_MS: '3000',
+      RECONCILE_CADENCE_MS: '1000,2000,4000',
+      MIDTRANS_RATE_LIMIT: '200',
+      MIDTRANS_CIRCUIT_COOLDOWN_MS: '2000',
+      JOB_LOCK_MS: '2000',
+      STALLED_INTERVAL_MS: '2000',
+      WORKER_HEALTH_PORT: '0',
+      WORKER_CONCURRENCY: '8',
+    }, runDir),
+);
+const webhookUrls = apiPorts.map((port) => `http://127.0.0.1:${port}/webhooks/midtrans`);
+[...apis, ...workers].forEach((p) => p.start());
+for (const url of webhookUrls) {
+  await waitUntil(async () => (await fetch(url.replace('/webhooks/midtrans', '/readyz'))).ok, 30_000, url);
+}
+say(`system up: redis :${redisPort}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`);
+
+// 4. Faults, on a timeline across the drive phase.
+const windows = { redisDown: [] as [number, number][], lastFaultEnd: 0 };
+let faultsRunning = true;
+const faultLog: string[] = [];
+const fault = (what: string) => {
+  faultLog.push(`${new Date().toISOString()} ${what}`);
+  say(`fault: ${what}`);
+};
+const faultLoop = (async () => {
+  const start = Date.now();
+  const at = (fraction: number) => start + fraction * DURATION_S * 1000;
+  const once = new Set<string>();
+  const due = (name: string, fraction: number) => !once.has(name) && Date.now() >= at(fraction) && once.add(name);
+  let nextWorkerKill = Date.now() + 2_000;
+  let nextStatusBurst = Date.now() + 4_000;
+  while (faultsRunning && Date.now() < at(1)) {
+    if (Date.now() >= nextWorkerKill) {
+      const victim = workers[Math.floor(random() * workers.length)]!;
+      fault(`SIGKILL ${victim.name}`);
+      await victim.restart('SIGKILL');
+      nextWorkerKill = Date.now() + 2_000 + random() * 3_000;
+    }
+    if (Date.now() >= nextStatusBurst) {
+      fault('status API answers 503 for 2 s');
+      sim.faults.set({ duplicateRate: 0.1, reorderRate: 0.1, dropRate: 0.05, statusApi: { respond: 503, durationMs: 2_000 } });
+      nextStatusBurst = Date.now() + 8_000 + random() * 4_000;
+    }
+    if (due('api', 0.3)) {
+      fault('restart api-2 (SIGTERM, then start)');
+      await apis[1]!.restart('SIGTERM');
+    }
+    if (due('redis', 0.5)) {
+      fault('SIGKILL redis, restart after 2 s (same AOF)');
+      const down = Date.now();
+      await redis.stop('SIGKILL');
+      await sleep(2_000);
+      redis.start();
+      await waitUntil(async () => (await probe.ping()) === 'PONG', 20_000, 'redis back');
+      windows.redisDown.push([down, Date.now() + 1_000]);
+    }
+    if (due('postgres', 0.65)) {
+      fault('Postgres refuses connections and drops every session for 3 s');
+      await admin.unsafe(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
+      await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${dbName}`;
+      await sleep(3_000);
+      await admin.unsafe(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`);
+    }
+    if (due('delay', 0.8)) {
+      fault('200 ms network delay on Postgres for 5 s');
+      proxy.setDelay(200);
+      await sleep(5_000);
+      proxy.setDelay(0);
+    }
+    await sleep(200);
+  }
+  windows.lastFaultEnd = Date.now();
+  fault('faults over');
+})();
+
+// 5. Drive the orders.
+const finalActionAt = new Map<string, number>();
+const plans = planOrders(ORDERS, SEED, apis.length);
+const insertOrder = async (o: OrderPlan) =>
+  (await sql<{ id: string }[]>`INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount}) RETURNING id`)[0]!.id;
+const insertPayment = (orderId: string) => sql`INSERT INTO order_payments (order_id) VALUES (${orderId})`;
+const withDbRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
+  // The shop's own inserts also meet the Postgres outage; like a shop, retry them.
+  for (let i = 0; ; i += 1) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= 40) {
+        throw error;
+      }
+      await sleep(250);
+    }
+  }
+};
+
+async function drive(o: OrderPlan): Promise<void> {
+  const orderId = await withDbRetry(() => insertOrder(o));
+  if (o.lateRowMs === null) {
+    await withDbRetry(() => insertPayment(orderId));
+  }
+  const routing = { overrideNotification: [webhookUrls[o.apiIndex]!] };
+  await sim.charge(chargeFor(o) as never, routing);
+  const pause = () => sleep(random() * 300);
+  await pause();
+  switch (o.plan) {
+    case 'paid':
+      await sim.pay(o.orderCode);
+      break;
+    case 'expired':
+      await sim.expire(o.orderCode);
+      break;
+    case 'cancelled':
+      await sim.cancel(o.orderCode);
+      break;
+    case 'denied':
+      break; // denied by the bank at charge
+    case 'challenge-accept':
+    case 'challenge-deny':
+      await sim.resolveChallenge(o.orderCode, o.plan === 'challenge-accept' ? 'accept' : 'deny');
+      break;
+    case 'partial-refund':
+      await sim.pay(o.orderCode);
+      await pause();
+      await sim.refund(o.orderCode, Math.floor(o.amount / 2));
+      break;
+    case 'full-refund':
+      await sim.pay(o.orderCode);
+      await pause();
+      await sim.refund(o.orderCode);
+      break;
+    case 'reversal':
+      await sim.pay(o.orderCode);
+      await pause();
+      await sim.reverse(o.orderCode);
+      break;
+  }
+  finalActionAt.set(o.orderCode, Date.now());
+  if (o.lateRowMs !== null) {
+    await sleep(o.lateRowMs);
+    await withDbRetry(() => insertPayment(orderId));
+  }
+}
+
+const lanes = 24;
+const spacingMs = (DURATION_S * 1000 * 0.85) / Math.max(1, ORDERS / lanes);
+let next = 0;
+const driveErrors: string[] = [];
+await Promise.all(
+  Array.from({ length: lanes }, async () => {
+    while (next < plans.length) {
+      const o = plans[next++]!;
+      const started = Date.now();
+      await drive(o).catch((error: unknown) => driveErrors.push(`${o.orderCode}: ${(error as Error).message}`));
+      await sleep(Math.max(0, spacingMs - (Date.now() - started)));
+    }
+  }),
+);
+say(`driven ${plans.length} orders (${driveErrors.length} driver errors)`);
+
+// Forged notifications: signed with another key. Each must get 401 and change nothing.
+const forgedAnswers: number[] = [];
+for (let i = 0; i < 20; i += 1) {
+  const target = plans[i % plans.length]!;
+  const body = buildNotification({ order_id: target.orderCode, transaction_status: 'settlement', gross_amount: target.amount }, 'SB-Mid-server-forger');
+  forgedAnswers.push((await sendNotification(webhookUrls[i % 2]!, body).catch(() => ({ status: 0 }))).status);
+}
+faultsRunning = false;
+await faultLoop;
+sim.faults.clear();
+
+// 6. Convergence: poll until the database agrees with Midtrans's truth everywhere.
+const matchedAt = new Map<string, number>();
+const convergeStart = Date.now();
+let pending: [string, string][] = [];
+for (;;) {
+  const db = await readDb(sql).catch(() => null);
+  if (db) {
+    pending = [];
+    for (const o of plans) {
+      const why = disagreement(sim, o.orderCode, db.get(o.orderCode));
+      if (why === null) {
+        if (!matchedAt.has(o.orderCode)) {
+          matchedAt.set(o.orderCode, Date.now());
+        }
+      } else {
+        matchedAt.delete(o.orderCode);
+        pending.push([o.orderCode, why]);
+      }
+    }
+    if (pending.length === 0) {
+      break;
+    }
+  }
+  if (Date.now() - convergeStart > CONVERGE_TIMEOUT_MS) {
+    break;
+  }
+  await sleep(500);
+}
+await sim.idle().catch(() => undefined);
+say(`convergence ${pending.length === 0 ? 'reached' : 'NOT reached'} after ${((Date.now() - convergeStart) / 1000).toFixed(1)} s past the end of the faults`);
+
+// 7. Checks and figures.
+const broken = await brokenAuditChains(sql);
+const inRedisWindow = (at: number) => windows.redisDown.some(([a, b]) => at >= a && at <= b);
+let badAnswers = 0;
+let noAnswer = 0;
+let answered200 = 0;
+let answered503 = 0;
+for (const o of plans) {
+  for (const d of sim.deliveries(o.orderCode)) {
+    if (d.httpStatus === undefined) {
+      noAnswer += d.attempt === 0 ? 0 : 1; // attempt 0 = dropped by the fault, never sent
+      continue;
+    }
+    if (d.httpStatus === 200) {
+      answered200 += 1;
+    } else if (d.httpStatus === 503 && inRedisWindow(Date.parse(d.at))) {
+      answered503 += 1;
+    } else {
+      badAnswers += 1;
+      say(`unexpected answer ${d.httpStatus} for ${o.orderCode} at ${d.at}`);
+    }
+  }
+}
+const forgedBad = forgedAnswers.filter((s) => s !== 401).length;
+const convergence = plans.map((o) => Math.max(0, (matchedAt.get(o.orderCode) ?? Date.now()) - Math.max(finalActionAt.get(o.orderCode) ?? 0, windows.lastFaultEnd)));
+const [viaReconcile] = await sql<{ n: string }[]>`SELECT count(*)::text AS n FROM core_payment_sync_logs WHERE outcome = 'applied' AND sync_type = 'reconcile'`;
+const outcomes = await sql<{ outcome: string; n: string }[]>`SELECT outcome, count(*)::text AS n FROM core_payment_sync_logs GROUP BY outcome ORDER BY outcome`;
+const notifications = new Queue(QUEUES.notifications, { connection: { url: redisUrl }, prefix: PREFIX });
+const completed = await notifications.getJobs(['completed'], 0, -1);
+const retried = completed.filter((j) => j.attemptsMade > 1).length;
+const failedNow = await notifications.getFailedCount();
+await notifications.close();
+
+// Secrets never reach a log line.
+const logText = readdirSync(runDir).map((f) => readFileSync(join(runDir, f), 'utf8')).join('\n');
+const secretHits = [SERVER_KEY, ADMIN_TOKEN].filter((s) => logText.includes(s)).length;
+
+const report = {
+  orders: ORDERS,
+  seed: SEED,
+  faults: faultLog.length,
+  'orders differing from Midtrans (must be 0)': pending.length,
+  'transitions without exactly one applied row (must be 0)': broken.length,
+  'answers other than 200 / 401 forged / 503 while Redis was down (must be 0)': badAnswers + forgedBad,
+  'secrets found in logs (must be 0)': secretHits,
+  'driver errors': driveErrors.length,
+  'answers 200': answered200,
+  'answers 503 while Redis was down': answered503,
+  'attempts with no answer (process restarting)': noAnswer,
+  'forged notifications answered 401': forgedAnswers.length - forgedBad,
+  'converge after last fault p50 ms': percentile(convergence, 50),
+  'converge after last fault p99 ms': percentile(convergence, 99),
+  'converge after last fault max ms': Math.max(...convergence),
+  'applied by reconciliation (notification lost or late)': Number(viaReconcile?.n ?? 0),
+  'notification jobs retried': retried,
+  'notification jobs failed (dead letters)': failedNow,
+  'sync log outcomes': Object.fromEntries(outcomes.map((o) => [o.outcome, Number(o.n)])),
+  'worker restarts': workers.reduce((n, w) => n + w.restarts, 0),
+  logs: runDir,
+};
+console.log(JSON.stringify(report, null, 2));
+for (const [code, why] of pending.slice(0, 20)) {
+  console.log(`  differs: ${code}: ${why}`);
+}
+for (const line of broken.slice(0, 20)) {
+  console.log(`  audit: ${line}`);
+}
+for (const line of driveErrors.slice(0, 10)) {
+  console.log(`  driver: ${line}`);
+}
+
+// 8. Tear down.
+await Promise.all([...apis, ...workers].map((p) => p.close()));
+await sim.close();
+probe.disconnect();
+await redis.close();
+await proxy.close();
+await sql.end({ timeout: 5 });
+await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
+await admin.end({ timeout: 5 });
+
+const lost = pending.length + broken.length + badAnswers + forgedBad + secretHits + driveErrors.length;
+console.log(lost === 0 ? 'chaos: PASS — nothing lost' : `chaos: FAIL — ${lost} problem(s)`);
+process.exit(lost === 0 ? 0 : 1);
