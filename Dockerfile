@@ -11,6 +11,8 @@ COPY packages/db/package.json packages/db/
 COPY packages/midtrans/package.json packages/midtrans/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/simulator/package.json packages/simulator/
+# postinstall patches the postgres driver (docs/decisions/0006-postgres-nextwrite-guard.md).
+COPY scripts/patch-postgres.mjs scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.base.json tsconfig.json ./
 COPY apps apps
