@@ -1,0 +1,213 @@
+/**
+ * Consumes payment.reconcile.check jobs: asks Midtrans for one payment's status and applies
+ * the answer through the one state machine (applyMidtransStatus), with sync_type 'reconcile'
+ * or 'manual'. An answer that changes nothing is logged as duplicate/stale like any other.
+ *
+ * Classification (style: transient → throw, permanent → UnrecoverableError):
+ * - found / 407 expired → apply; record the answer and the next due time (cadence);
+ * - 404 → record; flag the payment when it is older than RECONCILE_UNKNOWN_AFTER_MS;
+ * - 429 or circuit open → pause the whole queue (fleet-wide) and put the job back, no attempt
+ *   spent: nothing is lost, Midtrans gets a rest;
+ * - 5xx / timeout / network → throw: BullMQ retries with backoff; on the last attempt the
+ *   payment is simply due again at its next cadence step;
+ * - 401 (bad key), other 4xx, a forged status body → UnrecoverableError, after moving the
+ *   payment's next check on so it does not hot-loop.
+ */
+import {
+  isAppError,
+  nextCheckDelayMs,
+  OPEN_STATUSES,
+  reconcileJobSchema,
+  type PaymentStatus,
+  type ReconcileJobData,
+  type ReconcileJobResult,
+} from '@lunas/core';
+import {
+  loadPaymentForCheck,
+  postponeCheck,
+  recordNotFoundCheck,
+  recordStatusCheck,
+  type Sql,
+} from '@lunas/db';
+import { toNotification, type MidtransClient, type StatusBody } from '@lunas/midtrans';
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { logResult } from '../processors/process-notification.js';
+import { applyMidtransStatus, type ApplyStatusResult, type PaidWatch } from '../sync/apply-status.js';
+import { classifyMismatch } from './mismatch.js';
+
+export interface ReconcilePaymentDeps {
+  readonly sql: Sql;
+  readonly logger: Logger;
+  readonly midtrans: MidtransClient;
+  /** The reconcile queue: paused fleet-wide (rateLimit) on 429 or an open circuit. */
+  readonly queue: Queue;
+  readonly cadenceMs: readonly number[];
+  readonly unknownAfterMs: number;
+  readonly backoffMs: number;
+  readonly now?: () => Date;
+  readonly onApplied?: ((result: ApplyStatusResult) => void) | undefined;
+  /** See ApplyStatusInput.paidWatch. */
+  readonly paidWatch?: PaidWatch;
+}
+
+export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function reconcilePayment(job: Job<ReconcileJobData>): Promise<ReconcileJobResult> {
+    const parsed = reconcileJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError('job data is not a reconcile job');
+    }
+    const { paymentId, syncType } = parsed.data;
+    const payment = await loadPaymentForCheck(deps.sql, paymentId);
+    const skipped = (from: string | null): ReconcileJobResult => ({
+      paymentId,
+      orderCode: parsed.data.orderCode,
+      outcome: 'skipped',
+      updated: false,
+      from,
+      to: from,
+      midtransStatus: null,
+    });
+    if (!payment) {
+      return skipped(null);
+    }
+    // A notification may have finished the payment since the sweep queued this check. A person
+    // pressing the button still gets Midtrans's answer (it may show a mismatch).
+    const watched = payment.watchUntil !== null;
+    if (syncType === 'reconcile' && !watched && !OPEN_STATUSES.has(payment.paymentStatus as PaymentStatus)) {
+      return skipped(payment.paymentStatus);
+    }
+    const nextCheckAt = new Date(now().getTime() + nextCheckDelayMs(payment.checkCount, deps.cadenceMs));
+    const fields = { paymentId, orderCode: payment.orderCode, syncType, jobId: job.id };
+
+    const result = await deps.midtrans.getStatus(payment.transactionId ?? payment.orderCode);
+    switch (result.kind) {
+      case 'found':
+      case 'expired': {
+        if (result.signature === 'invalid') {
+          await postponeCheck(deps.sql, paymentId, nextCheckAt);
+          deps.logger.error(
+            { ...fields, alert: true },
+            'Get Status answer carries a wrong signature_key; not applied',
+          );
+          throw new UnrecoverableError('Get Status answer has an invalid signature_key');
+        }
+        return applyAnswer(job, payment.orderCode, result.status, result.body, nextCheckAt);
+      }
+      case 'not_found': {
+        const { flagged } = await recordNotFoundCheck(deps.sql, {
+          paymentId,
+          nextCheckAt,
+          flagAfterMs: deps.unknownAfterMs,
+        });
+        if (flagged) {
+          deps.logger.warn(
+            { ...fields, unknownAfterMs: deps.unknownAfterMs },
+            'Midtrans does not know this payment past its expiry; flagged for review',
+          );
+        } else {
+          deps.logger.info(fields, 'Midtrans does not know this payment (yet)');
+        }
+        return {
+          paymentId,
+          orderCode: payment.orderCode,
+          outcome: 'not_found',
+          updated: false,
+          from: payment.paymentStatus,
+          to: payment.paymentStatus,
+          midtransStatus: null,
+        };
+      }
+      case 'unauthorized':
+      case 'failed': {
+        await postponeCheck(deps.sql, paymentId, nextCheckAt);
+        throw new UnrecoverableError(
+          `Midtrans refused Get Status (${result.kind === 'failed' ? result.httpStatus : 401}): ${result.message}`,
+        );
+      }
+      case 'circuit_open': {
+        await deps.queue.rateLimit(result.retryInMs);
+        throw Worker.RateLimitError();
+      }
+      case 'retryable': {
+        if (result.reason === 'rate_limited' || result.reason === 'local_rate_limit') {
+          await deps.queue.rateLimit(result.retryAfterMs ?? deps.backoffMs);
+          throw Worker.RateLimitError();
+        }
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          // Last attempt: the job fails, and the payment waits for its next cadence step.
+          await postponeCheck(deps.sql, paymentId, nextCheckAt);
+        }
+        throw new Error(
+          `Midtrans Get Status ${result.reason}${result.httpStatus ? ` (${result.httpStatus})` : ''}`,
+        );
+      }
+    }
+  };
+
+  async function applyAnswer(
+    job: Job<ReconcileJobData>,
+    orderCode: string,
+    status: StatusBody,
+    body: Record<string, unknown>,
+    nextCheckAt: Date,
+  ): Promise<ReconcileJobResult> {
+    const { paymentId, syncType } = job.data;
+    let applied: ApplyStatusResult;
+    try {
+      applied = await applyMidtransStatus(
+        deps.sql,
+        { syncType, status: toNotification(status), payload: body, jobId: job.id ?? null, ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}) },
+        now,
+      );
+    } catch (error) {
+      // The answer names a transaction no row of ours holds (the order was paid again under a
+      // new transaction_id, say): record it and leave it to a person; retrying cannot help.
+      if (isAppError(error) && error.code === 'LUNAS_ERR_PAYMENT_NOT_FOUND') {
+        await postponeCheck(deps.sql, paymentId, nextCheckAt);
+        deps.logger.warn(
+          { paymentId, orderCode, midtransTransactionId: status.transaction_id },
+          'Get Status answer matches no payment row',
+        );
+        throw new UnrecoverableError(error.message);
+      }
+      throw error;
+    }
+    const dbStatus = applied.outcome === 'applied' && applied.to ? applied.to : applied.from;
+    const mismatch = classifyMismatch({
+      transactionStatus: status.transaction_status,
+      fraudStatus: status.fraud_status,
+      dbStatus,
+      outcome: applied.outcome,
+      reason: applied.reason,
+      reversal: applied.reversal,
+    });
+    await recordStatusCheck(deps.sql, {
+      paymentId,
+      nextCheckAt,
+      midtransStatus: status.transaction_status,
+      fraudStatus: status.fraud_status ?? null,
+      statusCode: status.status_code,
+      grossAmount: /^\d{1,12}(\.\d{1,2})?$/.test(status.gross_amount) ? status.gross_amount : null,
+      mismatch,
+    });
+    logResult(deps.logger, applied, status.transaction_status);
+    if (mismatch) {
+      deps.logger.warn(
+        { paymentId, orderCode, mismatch, midtransStatus: status.transaction_status, dbStatus },
+        'payment on the mismatch ledger',
+      );
+    }
+    deps.onApplied?.(applied);
+    return {
+      paymentId,
+      orderCode,
+      outcome: applied.outcome,
+      updated: applied.outcome === 'applied',
+      from: applied.from,
+      to: dbStatus,
+      midtransStatus: status.transaction_status,
+    };
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The one way Lunas calls Midtrans. Every call, whoever starts it (the sweep's checks, the
+ * admin "Sync Payment Status" button), passes the same three gates in this order:
+ *
+ *   1. the fleet-wide circuit (Redis): no call at all while Midtrans is known to be failing;
+ *   2. the fleet-wide rate limit (Redis): one slot per 1/rate seconds across every process;
+ *   3. the HTTP call itself, bounded by a timeout, its answer validated and classified.
+ *
+ * Why fetch and not midtrans-client: the official client cannot take a base URL (it needs a
+ * monkey-patched getCoreApiBaseUrl), does not URL-encode ids (status('a#b') asks for /v2/a),
+ * has no per-call timeout or AbortSignal, reports 404 as a number or a string depending on
+ * where Midtrans put it, and ships no types. Get Status is one GET with Basic auth
+ * (midtrans-protocol.md §6.1); a typed fetch makes each of those explicit and testable.
+ *
+ * The server key is only ever put in the Authorization header; it is never logged.
+ */
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { classifyStatusResponse, type StatusResult } from './status-response.js';
+
+export const MIDTRANS_SANDBOX_BASE_URL = 'https://api.sandbox.midtrans.com';
+export const MIDTRANS_PRODUCTION_BASE_URL = 'https://api.midtrans.com';
+
+/** MIDTRANS_API_BASE_URL wins; otherwise production or sandbox by MIDTRANS_IS_PRODUCTION. */
+export function resolveMidtransBaseUrl(explicit: string | undefined, isProduction: boolean): string {
+  const base = explicit ?? (isProduction ? MIDTRANS_PRODUCTION_BASE_URL : MIDTRANS_SANDBOX_BASE_URL);
+  return base.replace(/\/+$/, '');
+}
+
+export interface MidtransClientLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface MidtransClientOptions {
+  readonly serverKey: string;
+  /** Core API base, no trailing slash (see resolveMidtransBaseUrl). */
+  readonly baseUrl: string;
+  /** Per-call timeout, ms. */
+  readonly timeoutMs: number;
+  readonly rateLimiter: RateLimiter;
+  readonly circuit: CircuitBreaker;
+  readonly logger: MidtransClientLogger;
+  /** Injected for tests; the global fetch otherwise. */
+  readonly fetch?: typeof fetch;
+}
+
+export interface MidtransClient {
+  /** GET /v2/{id}/status, where id is a transaction_id or an order_id. */
+  getStatus(id: string, options?: { signal?: AbortSignal }): Promise<StatusResult>;
+}
+
+export function createMidtransClient(options: MidtransClientOptions): MidtransClient {
+  const doFetch = options.fetch ?? fetch;
+  const authorization = `Basic ${Buffer.from(`${options.serverKey}:`).toString('base64')}`;
+  const { logger, circuit } = options;
+
+  return {
+    async getStatus(id, callOptions = {}) {
+      // 1. Circuit.
+      const permit = await circuit.allow();
+      if (!permit.allowed) {
+        return { kind: 'circuit_open', retryInMs: permit.retryInMs };
+      }
+      // 2. Rate limit. Waiting longer than the call timeout means the fleet is far behind; the
+      // caller backs off instead of holding a job slot.
+      const waited = await options.rateLimiter.acquire(callOptions.signal);
+      if (waited === null) {
+        return {
+          kind: 'retryable',
+          reason: 'local_rate_limit',
+          httpStatus: null,
+          message: 'rate limit slot too far away',
+          retryAfterMs: 1_000,
+        };
+      }
+      // 3. Call.
+      const result = await call(id, callOptions.signal);
+      if (result.kind === 'retryable') {
+        await circuit.onFailure(permit.probe, { reason: result.reason, httpStatus: result.httpStatus });
+      } else {
+        // Any answer Midtrans meant (even 401/404) shows the API is up.
+        await circuit.onSuccess();
+      }
+      if (result.kind === 'unauthorized') {
+        // Alert level: every call will fail the same way until someone fixes the key.
+        logger.error(
+          { alert: true, midtransId: id, status: 401 },
+          'Midtrans rejected the server key (401): check MIDTRANS_SERVER_KEY and MIDTRANS_IS_PRODUCTION',
+        );
+      } else if (result.kind === 'retryable') {
+        logger.warn(
+          { midtransId: id, reason: result.reason, httpStatus: result.httpStatus },
+          'Midtrans Get Status failed; will retry',
+        );
+      } else {
+        logger.debug({ midtransId: id, kind: result.kind }, 'Midtrans Get Status answered');
+      }
+      return result;
+    },
+  };
+
+  async function call(id: string, signal: AbortSignal | undefined): Promise<StatusResult> {
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const url = `${options.baseUrl}/v2/${encodeURIComponent(id)}/status`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(url, {
+        method: 'GET',
+        headers: { authorization, accept: 'application/json', 'content-type': 'application/json' },
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) {
+        throw error; // the caller is shutting down: not Midtrans's failure
+      }
+      const timedOut = timeout.aborted;
+      return {
+        kind: 'retryable',
+        reason: timedOut ? 'timeout' : 'network',
+        httpStatus: null,
+        message: timedOut ? `no answer within ${options.timeoutMs} ms` : errorMessage(error),
+      };
+    }
+    let body: unknown;
+    try {
+      body = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const result = classifyStatusResponse(response.status, body, options.serverKey);
+    if (result.kind === 'retryable' && result.reason === 'rate_limited') {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      return retryAfterMs === null ? result : { ...result, retryAfterMs };
+    }
+    return result;
+  }
+}
+
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) {
+    return null;
+  }
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) {
+    return Math.min(seconds * 1000, 300_000);
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.min(Math.max(0, at - Date.now()), 300_000);
+}
+
+function errorMessage(error: unknown): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,85 @@
+/**
+ * One Midtrans rate limit for the whole fleet, held in Redis. Every process reserves the next
+ * free slot atomically (GCRA: one "theoretical arrival time" per key) and sleeps until it, so
+ * calls are spaced 1/rate apart with no burst and no retry storms: at most rate (+1 at a window
+ * edge) calls start in any second, whichever process makes them.
+ *
+ * The clock is Redis's TIME, so processes with skewed clocks still share one schedule.
+ */
+
+/** The slice of an ioredis client this needs (kept structural: no driver dependency here). */
+export interface ScriptRedis {
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+// KEYS[1] tat key; ARGV[1] interval µs; ARGV[2] max wait µs.
+// Returns the µs to wait before the reserved slot, or -1 when that would exceed the max wait
+// (nothing is reserved then: the caller backs off instead of queueing forever).
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - now
+if wait > tonumber(ARGV[2]) then return -1 end
+redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.ceil((wait + interval) / 1000) + 1000)
+return wait
+`;
+
+export interface RateLimiter {
+  /**
+   * Waits for a slot. Returns 0 (or the ms waited) when the caller may call Midtrans now, or
+   * null when the queue of reservations is longer than maxWaitMs.
+   */
+  acquire(signal?: AbortSignal): Promise<number | null>;
+}
+
+export interface RedisRateLimiterOptions {
+  readonly redis: ScriptRedis;
+  /** Redis key, e.g. `${prefix}:midtrans:rate`. */
+  readonly key: string;
+  /** Calls per second allowed across the fleet. */
+  readonly ratePerSecond: number;
+  /** Longest a caller waits for its slot before giving up (and retrying later), ms. */
+  readonly maxWaitMs: number;
+}
+
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  if (!(options.ratePerSecond > 0)) {
+    throw new RangeError('ratePerSecond must be positive');
+  }
+  const intervalUs = Math.max(1, Math.round(1_000_000 / options.ratePerSecond));
+  const maxWaitUs = Math.max(0, Math.round(options.maxWaitMs * 1000));
+  return {
+    async acquire(signal) {
+      const waitUs = Number(await options.redis.eval(RESERVE, 1, options.key, intervalUs, maxWaitUs));
+      if (waitUs < 0) {
+        return null;
+      }
+      const waitMs = waitUs / 1000;
+      if (waitMs >= 1) {
+        await sleep(waitMs, signal);
+      }
+      return waitMs;
+    },
+  };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

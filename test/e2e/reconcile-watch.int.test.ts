@@ -1,0 +1,82 @@
+// After a payment is paid, reconciliation keeps watching it for a while: a reversal (settlement
+// then deny) or a refund whose notification is lost is still found through Get Status.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertOrder, insertPayment, readPayment, syncLogs } from '../harness/db.js';
+import { chargedOrder, startReconcileSystem, type ReconcileSystem } from '../harness/reconcile.js';
+import { waitFor } from '../harness/wait-for.js';
+
+let rs: ReconcileSystem;
+
+beforeAll(async () => {
+  rs = await startReconcileSystem({
+    label: 'watch',
+    env: { RECONCILE_CADENCE_MS: '300,600', RECONCILE_PAID_WATCH_MS: '30000' },
+  });
+});
+afterAll(async () => {
+  await rs?.close();
+});
+
+const paid = async (code: string) =>
+  waitFor(async () => (await readPayment(rs.system.db.sql, code))?.orderStatus === 'PAID', { what: `${code} PAID` });
+
+describe('the paid-payment watch', () => {
+  it('finds a reversal whose deny notification was lost', async () => {
+    await chargedOrder(rs, 'WATCH-REV-1');
+    await rs.sim.pay('WATCH-REV-1');
+    await paid('WATCH-REV-1');
+    rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-REV-1' });
+    await rs.sim.reverse('WATCH-REV-1');
+
+    await waitFor(async () => (await readPayment(rs.system.db.sql, 'WATCH-REV-1'))?.orderStatus === 'PAYMENT_REVERSED', {
+      timeoutMs: 10_000,
+      what: 'reversal found by the watch',
+    });
+    const applied = (await syncLogs(rs.system.db.sql, 'WATCH-REV-1')).filter((l) => l.outcome === 'applied');
+    expect(applied).toEqual([
+      expect.objectContaining({ syncType: 'webhook', fromStatus: 'PENDING', toStatus: 'PAID', reversal: false }),
+      expect.objectContaining({ syncType: 'reconcile', fromStatus: 'PAID', toStatus: 'DENIED', reversal: true }),
+    ]);
+    // A final status ends the watch.
+    const [row] = await rs.system.db.sql<{ watchUntil: Date | null }[]>`
+      SELECT p.watch_until AS "watchUntil" FROM order_payments p JOIN orders o ON o.id = p.order_id
+      WHERE o.order_code = 'WATCH-REV-1'`;
+    expect(row?.watchUntil).toBeNull();
+  });
+
+  it('finds a refund whose notification was lost', async () => {
+    const order = await insertOrder(rs.system.db.sql, 'WATCH-REF-1');
+    await insertPayment(rs.system.db.sql, order.orderId);
+    await rs.sim.charge({ payment_type: 'gopay', transaction_details: { order_id: 'WATCH-REF-1', gross_amount: 150000 } });
+    await rs.sim.pay('WATCH-REF-1');
+    await paid('WATCH-REF-1');
+    rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-REF-1' });
+    await rs.sim.refund('WATCH-REF-1');
+
+    await waitFor(async () => (await readPayment(rs.system.db.sql, 'WATCH-REF-1'))?.paymentStatus === 'REFUNDED', {
+      timeoutMs: 10_000,
+      what: 'refund found by the watch',
+    });
+    expect(await readPayment(rs.system.db.sql, 'WATCH-REF-1')).toMatchObject({ orderStatus: 'PAID' });
+  });
+
+  it('stops checking a paid payment once its watch is over', async () => {
+    const system = rs.system;
+    await chargedOrder(rs, 'WATCH-END-1');
+    await rs.sim.pay('WATCH-END-1');
+    await paid('WATCH-END-1');
+    // Pretend the watch ran out; the next check ends it and the sweep no longer picks the row.
+    await system.db.sql`
+      UPDATE order_payments SET watch_until = now() - interval '1 second', next_check_at = now()
+      WHERE order_id = (SELECT id FROM orders WHERE order_code = 'WATCH-END-1')`;
+    await waitFor(
+      async () => {
+        const [row] = await system.db.sql<{ watchUntil: Date | null }[]>`
+          SELECT watch_until AS "watchUntil" FROM order_payments
+          WHERE order_id = (SELECT id FROM orders WHERE order_code = 'WATCH-END-1')`;
+        return row !== undefined && row.watchUntil === null;
+      },
+      { timeoutMs: 10_000, what: 'watch ended' },
+    );
+  });
+});
