@@ -125,6 +125,15 @@ export function registerPaymentHealth(
   const cacheMs = options.cacheMs ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 2_000;
   const now = options.now ?? Date.now;
+  const scrapeErrors = new Counter({
+    name: 'lunas_payment_health_scrape_errors_total',
+    help: 'Scrapes whose Postgres count failed or timed out (the previous value was served)',
+    registers: [metrics.registry],
+    // Waits for this scrape's count, so an error of this scrape is already counted.
+    async collect() {
+      await current();
+    },
+  });
   let cached: { at: number; value: PaymentHealthCounts } | null = null;
   let inflight: Promise<PaymentHealthCounts | null> | null = null;
   const current = async (): Promise<PaymentHealthCounts | null> => {
@@ -136,17 +145,15 @@ export function registerPaymentHealth(
         cached = { at: now(), value };
         return value;
       })
-      .catch(() => cached?.value ?? null)
+      .catch(() => {
+        scrapeErrors.inc();
+        return cached?.value ?? null;
+      })
       .finally(() => {
         inflight = null;
       });
     return inflight;
   };
-  const scrapeErrors = new Counter({
-    name: 'lunas_payment_health_scrape_errors_total',
-    help: 'Scrapes whose Postgres count failed or timed out (the previous value was served)',
-    registers: [metrics.registry],
-  });
   new Gauge({
     name: 'lunas_stuck_payments',
     help: 'PENDING payments older than the stuck threshold',
@@ -155,8 +162,6 @@ export function registerPaymentHealth(
       const value = await current();
       if (value) {
         this.set(value.stuck);
-      } else {
-        scrapeErrors.inc();
       }
     },
   });

@@ -1,0 +1,48 @@
+/**
+ * API metrics: counts webhook answers by outcome (from the status code, in onResponse, so the
+ * route stays untouched) and serves GET /metrics.
+ *
+ * /metrics is not behind the admin token: Prometheus scrapes it like any target, and every
+ * label is a bounded enum (no order code, amount or job id). In production expose it only to
+ * the scraper (network policy, or block /metrics at the ingress); see docs/operations.md.
+ */
+import { METRICS_CONTENT_TYPE, type LunasMetrics } from '@lunas/runtime';
+import type { FastifyPluginCallback } from 'fastify';
+import fp from 'fastify-plugin';
+
+const WEBHOOK_OUTCOMES: Record<number, string> = {
+  200: 'queued',
+  400: 'bad_request',
+  401: 'bad_signature',
+  413: 'too_large',
+  415: 'unsupported_media',
+  503: 'unavailable',
+};
+
+const metricsPlugin: FastifyPluginCallback<{ readonly metrics: LunasMetrics }> = (app, options, done) => {
+  const { metrics } = options;
+  app.addHook('onResponse', (request, reply, next) => {
+    if (request.routeOptions.url === '/webhooks/midtrans') {
+      metrics.webhookRequests.inc({ outcome: WEBHOOK_OUTCOMES[reply.statusCode] ?? `http_${reply.statusCode}` });
+    }
+    next();
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(await metrics.render()));
+  done();
+};
+
+export const apiMetrics = fp(metricsPlugin, { name: 'lunas-api-metrics' });
+
+/** Wraps an enqueue function to time it into lunas_enqueue_duration_seconds{result}. */
+export function timedEnqueue<A extends unknown[]>(enqueue: (...args: A) => Promise<void>, metrics: LunasMetrics): (...args: A) => Promise<void> {
+  return async (...args) => {
+    const end = metrics.enqueueDuration.startTimer();
+    try {
+      await enqueue(...args);
+      end({ result: 'acknowledged' });
+    } catch (error) {
+      end({ result: 'failed' });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * GET /admin/events: the console's live feed, as Server-Sent Events.
+ *
+ * Each stream is a listener on this process's one Redis subscriber (runtime/events.ts), so a
+ * payment decided by any worker reaches every console on every API process. A comment line
+ * every heartbeatMs keeps proxies from closing an idle stream. A stream ends when the client
+ * goes away or the app closes (preClose, before Fastify waits for connections to drain).
+ */
+import type { LunasMetrics, PaymentEventSubscriber } from '@lunas/runtime';
+import type { FastifyPluginCallback } from 'fastify';
+import { ADMIN_BASE_HEADERS } from '../../plugins/security-headers.js';
+
+export interface EventsRouteOptions {
+  readonly subscriber: PaymentEventSubscriber;
+  readonly heartbeatMs: number;
+  readonly metrics: LunasMetrics;
+}
+
+export const eventsRoute: FastifyPluginCallback<EventsRouteOptions> = (app, options, done) => {
+  const open = new Set<() => void>();
+  app.addHook('preClose', (next) => {
+    for (const end of open) {
+      end();
+    }
+    next();
+  });
+
+  app.get('/events', (request, reply) => {
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      ...ADMIN_BASE_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      // nginx: do not buffer the stream.
+      'x-accel-buffering': 'no',
+    });
+    response.write(`retry: 3000\n: connected\n\n`);
+    const unsubscribe = options.subscriber.subscribe((event) => {
+      response.write(`event: payment\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    const heartbeat = setInterval(() => response.write(`: heartbeat\n\n`), options.heartbeatMs);
+    options.metrics.sseClients.inc();
+    let ended = false;
+    const end = (): void => {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(end);
+      options.metrics.sseClients.dec();
+      response.end();
+    };
+    open.add(end);
+    request.raw.on('close', end);
+    response.on('error', end);
+  });
+  done();
+};

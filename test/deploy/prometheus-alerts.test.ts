@@ -1,0 +1,52 @@
+/**
+ * ops/prometheus/alerts.yml is valid rule-file YAML, and every lunas_ series it uses is one
+ * the code registers (a renamed metric would otherwise silently disable its alert).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMetrics, registerPaymentHealth, registerQueueDepth } from '@lunas/runtime';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO_ROOT } from '../harness/system.js';
+
+interface Rule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+const file = parse(readFileSync(join(REPO_ROOT, 'ops/prometheus/alerts.yml'), 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
+
+describe('ops/prometheus/alerts.yml', () => {
+  const rules = file.groups.flatMap((group) => group.rules);
+
+  it('is a rule file with named, labelled, explained alerts', () => {
+    expect(file.groups.length).toBeGreaterThan(0);
+    expect(rules.length).toBeGreaterThanOrEqual(8);
+    for (const rule of rules) {
+      expect(rule.alert).toMatch(/^Lunas[A-Za-z]+$/);
+      expect(rule.expr.length).toBeGreaterThan(0);
+      expect(rule.labels?.severity).toMatch(/^(page|warn)$/);
+      expect(rule.annotations?.summary).toBeTruthy();
+      if (rule.for) {
+        expect(rule.for).toMatch(/^\d+[smh]$/);
+      }
+    }
+    expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+  });
+
+  it('uses only metrics the code registers', async () => {
+    const metrics = createMetrics({ role: 'api', defaultMetrics: false });
+    registerQueueDepth(metrics, []);
+    registerPaymentHealth(metrics, () => Promise.resolve({ stuck: 0, mismatches: {} }));
+    const known = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    for (const rule of rules) {
+      for (const [name] of rule.expr.matchAll(/lunas_[a-z_]+/g)) {
+        const base = name.replace(/_(bucket|count|sum)$/, '');
+        expect({ rule: rule.alert, metric: name, known: known.has(base) || known.has(name) }).toEqual({ rule: rule.alert, metric: name, known: true });
+      }
+    }
+  });
+});
