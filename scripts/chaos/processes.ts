@@ -25,11 +25,17 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
   }
 }
 
-/** A child process that can be killed and started again with the same command and log file. */
+/**
+ * A child process that can be killed and started again with the same command and log file.
+ * Like a supervisor (docker's restart policy), it restarts a process that exits on its own,
+ * and counts those exits: a crash loses nothing in Lunas's design, but it is worth knowing.
+ */
 export class Managed {
   private child: ChildProcess | null = null;
   private readonly log: WriteStream;
+  private stopping = false;
   restarts = 0;
+  unexpectedExits = 0;
 
   constructor(
     readonly name: string,
@@ -45,6 +51,16 @@ export class Managed {
     const child = spawn(this.command, this.args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
+    child.once('exit', () => {
+      if (!this.stopping && this.child === child) {
+        this.unexpectedExits += 1;
+        setTimeout(() => {
+          if (!this.stopping && this.child === child) {
+            this.start();
+          }
+        }, 500);
+      }
+    });
     this.child = child;
   }
 
@@ -58,6 +74,7 @@ export class Managed {
     if (!child || !this.running) {
       return;
     }
+    this.stopping = true;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
@@ -70,6 +87,7 @@ export class Managed {
   async restart(signal: NodeJS.Signals): Promise<void> {
     await this.stop(signal);
     this.restarts += 1;
+    this.stopping = false;
     this.start();
   }
 

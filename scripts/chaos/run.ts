@@ -371,6 +371,7 @@ const report = {
   'notification jobs failed (dead letters)': failedNow,
   'sync log outcomes': Object.fromEntries(outcomes.map((o) => [o.outcome, Number(o.n)])),
   'worker restarts': workers.reduce((n, w) => n + w.restarts, 0),
+  'processes that exited on their own (restarted, like a supervisor would)': [...apis, ...workers].reduce((n, p) => n + p.unexpectedExits, 0),
   logs: runDir,
 };
 console.log(JSON.stringify(report, null, 2));

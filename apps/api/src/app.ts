@@ -2,19 +2,30 @@
  * buildApp assembles the Fastify instance from ready dependencies and never listens; main.ts
  * listens, tests use app.inject() or listen on port 0.
  */
-import { QUEUES } from '@lunas/core';
+import { QUEUES, RECONCILE_QUEUES, type ReconcileJobData } from '@lunas/core';
+import { createSql, type Sql } from '@lunas/db';
 import { createProducerRedis, type Logger, type Redis } from '@lunas/runtime';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
 import { createEnqueue } from './enqueue.js';
 import { registerErrorHandler } from './errors.js';
+import { apiMetrics, timedEnqueue } from './plugins/metrics.js';
+import { securityHeaders } from './plugins/security-headers.js';
+import { createOpsDeps, type OpsDeps } from './routes/ops/deps.js';
+import { opsRoutes } from './routes/ops/index.js';
+import { loginRoutes } from './routes/ops/login.js';
+import { adminRoutes } from './routes/admin/index.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookMidtransRoutes } from './routes/webhook-midtrans.js';
 
 export interface ApiDeps {
   readonly redis: Redis;
   readonly notificationQueue: Queue;
+  /** What the /admin routes need; null when ADMIN_TOKEN is unset (the routes are off). */
+  readonly admin: AdminDeps | null;
+  /** Metrics, the payment event subscriber and Bull Board's queues (routes/ops/deps.ts). */
+  readonly ops: OpsDeps;
   /** Closes what createApiDeps opened. */
   close(): Promise<void>;
 }
@@ -23,12 +34,57 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   const redis = createProducerRedis(config.REDIS_URL, logger);
   const notificationQueue = new Queue(QUEUES.notifications, { connection: redis, prefix: config.QUEUE_PREFIX });
   notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
+  const admin = config.ADMIN_TOKEN ? createAdminDeps(config, redis, logger) : null;
+  const ops = createOpsDeps({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    redis,
+    logger,
+    notificationQueue,
+    admin,
+    stuckAfterMinutes: config.OPS_STUCK_AFTER_MINUTES,
+  });
   return {
     redis,
     notificationQueue,
+    admin,
+    ops,
     async close() {
+      await ops.close();
+      await admin?.close();
       await notificationQueue.close().catch(() => undefined);
       redis.disconnect();
+    },
+  };
+}
+
+export interface AdminDeps {
+  /** Reads only: every state change goes through a job. */
+  readonly sql: Sql;
+  readonly reconcileQueue: Queue<ReconcileJobData>;
+  /** Completion events of reconcile jobs, for the manual sync's bounded wait. */
+  readonly queueEvents: QueueEvents;
+  close(): Promise<void>;
+}
+
+function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): AdminDeps {
+  const sql = createSql({ url: config.DATABASE_URL, applicationName: 'lunas-api-admin', max: 4, logger });
+  const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, { connection: redis, prefix: config.QUEUE_PREFIX });
+  reconcileQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'reconcile queue error'));
+  // QueueEvents blocks on a stream read, so it gets its own connection.
+  const queueEvents = new QueueEvents(RECONCILE_QUEUES.reconcile, {
+    connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+    prefix: config.QUEUE_PREFIX,
+  });
+  queueEvents.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue events error'));
+  return {
+    sql,
+    reconcileQueue,
+    queueEvents,
+    async close() {
+      await queueEvents.close().catch(() => undefined);
+      await reconcileQueue.close().catch(() => undefined);
+      await sql.end({ timeout: 5 });
     },
   };
 }
@@ -58,11 +114,46 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
     await deps.close();
   });
   registerErrorHandler(app);
+  await app.register(securityHeaders);
+  await app.register(apiMetrics, { metrics: deps.ops.metrics });
 
   await app.register(healthRoutes, {
     pingRedis: () => deps.redis.ping(),
     isShuttingDown: () => shuttingDown,
   });
+  if (deps.admin && config.ADMIN_TOKEN) {
+    await app.register(adminRoutes, {
+      prefix: '/admin',
+      token: config.ADMIN_TOKEN,
+      sql: deps.admin.sql,
+      reconcileQueue: deps.admin.reconcileQueue,
+      queueEvents: deps.admin.queueEvents,
+      manualSyncWaitMs: config.MANUAL_SYNC_WAIT_MS,
+    });
+    await app.register(loginRoutes, {
+      prefix: '/admin',
+      token: config.ADMIN_TOKEN,
+      redis: deps.redis,
+      queuePrefix: config.QUEUE_PREFIX,
+      sessionTtlSeconds: config.ADMIN_SESSION_TTL_S,
+      attemptsPerMinute: config.ADMIN_LOGIN_ATTEMPTS_PER_MINUTE,
+    });
+    if (deps.ops.subscriber) {
+      await app.register(opsRoutes, {
+        prefix: '/admin',
+        token: config.ADMIN_TOKEN,
+        sql: deps.admin.sql,
+        notificationQueue: deps.notificationQueue,
+        queues: deps.ops.queues,
+        subscriber: deps.ops.subscriber,
+        metrics: deps.ops.metrics,
+        heartbeatMs: config.ADMIN_EVENTS_HEARTBEAT_MS,
+        stuckAfterMinutes: config.OPS_STUCK_AFTER_MINUTES,
+      });
+    }
+  } else {
+    logger.warn('admin routes disabled: ADMIN_TOKEN is not set (it is required when NODE_ENV=production)');
+  }
   await app.register(webhookMidtransRoutes, {
     bodyLimit: config.WEBHOOK_BODY_LIMIT,
     ingest: {
@@ -72,7 +163,7 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
         backoffMs: config.NOTIFICATION_BACKOFF_MS,
         keepCompletedSeconds: config.COMPLETED_JOB_TTL_S,
       },
-      enqueue: createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS),
+      enqueue: timedEnqueue(createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS), deps.ops.metrics),
     },
   });
   return app;

@@ -23,6 +23,24 @@ export const apiEnvSchema = z
     COMPLETED_JOB_TTL_S: int(60, 30 * 24 * 3600).default(NOTIFICATION_RETRY_DEFAULTS.keepCompletedSeconds),
     /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). Not recommended. */
     REDIS_ALLOW_EVICTION: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    /** Bearer token of the /admin routes (≥ 32 chars). Unset: admin routes off (refused in production). */
+    ADMIN_TOKEN: z.string().min(32, 'ADMIN_TOKEN must be at least 32 characters').optional(),
+    /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
+    MANUAL_SYNC_WAIT_MS: int(100, 60_000).default(10_000),
+    // Operations surface (docs/operations.md).
+    /** Lifetime of a console login (signed session cookie), s. */
+    ADMIN_SESSION_TTL_S: int(60, 7 * 24 * 3600).default(8 * 3600),
+    /** Login attempts per client IP per minute, across all API processes (Redis). */
+    ADMIN_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 10_000).default(10),
+    /** Comment line sent on idle console event streams, ms. */
+    ADMIN_EVENTS_HEARTBEAT_MS: int(100, 300_000).default(15_000),
+    /** A PENDING payment older than this counts in lunas_stuck_payments and the console's default view, minutes. */
+    OPS_STUCK_AFTER_MINUTES: int(0, 525_600).default(30),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'ADMIN_TOKEN is required when NODE_ENV=production' });
+    }
   })
   .transform((env) => ({ ...env, MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY) }));
 

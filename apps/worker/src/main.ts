@@ -19,6 +19,7 @@ const health = healthRedis
       isClosing: () => closing,
       pingRedis: () => healthRedis.ping(),
       pingPostgres: () => handle.sql`SELECT 1`,
+      metrics: () => handle.ops.metrics.render(),
     })
   : null;
 onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {

@@ -7,13 +7,20 @@ import { createSql, type Sql } from '@lunas/db';
 import { createWorkerRedis, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import { AwaitingPayments } from './awaiting-payments.js';
+import { listenForPaymentRows } from './payment-row-listener.js';
 import type { WorkerConfig } from './config.js';
 import { createNotificationProcessor } from './processors/process-notification.js';
+import { paidWatchOf, startReconcile, type ReconcileHandle } from './reconcile/start-reconcile.js';
 import type { ApplyStatusResult } from './sync/apply-status.js';
+import { startWorkerOps, type WorkerOps } from './worker-ops.js';
 
 export interface WorkerHandle {
   readonly notificationWorker: Worker<NotificationJobData>;
   readonly sql: Sql;
+  /** The sweep and reconcile workers; null when RECONCILE_ENABLED=false. */
+  readonly reconcile: ReconcileHandle | null;
+  /** Metrics, live payment events and alerts of this process (worker-ops.ts). */
+  readonly ops: WorkerOps;
   /** Stops taking jobs, lets active ones finish, closes every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -31,20 +38,28 @@ export async function startWorker(
   const sql = createSql({
     url: config.DATABASE_URL,
     applicationName: 'lunas-worker',
-    max: config.WORKER_CONCURRENCY + 2,
+    max: config.WORKER_CONCURRENCY + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0),
     logger,
   });
   const workerRedis = createWorkerRedis(config.REDIS_URL, logger);
   const queueRedis = createWorkerRedis(config.REDIS_URL, logger);
   const prefix = config.QUEUE_PREFIX;
   const notificationQueue = new Queue(QUEUES.notifications, { connection: queueRedis, prefix });
+  notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'notification queue error'));
   const awaiting = new AwaitingPayments(queueRedis, prefix, notificationQueue, logger);
+  const ops = startWorkerOps({ config, logger, sql });
+  // Every decided result feeds metrics, the live event bus and alerts, then the caller's hook.
+  const onApplied = (result: ApplyStatusResult): void => {
+    ops.onApplied(result);
+    options.onApplied?.(result);
+  };
 
   const processor = createNotificationProcessor({
     sql,
     logger,
     awaiting,
-    ...(options.onApplied ? { onApplied: options.onApplied } : {}),
+    onApplied,
+    ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),
   });
   const notificationWorker = new Worker<NotificationJobData>(
     QUEUES.notifications,
@@ -63,6 +78,7 @@ export async function startWorker(
       maxStalledCount: config.MAX_STALLED_COUNT,
     },
   );
+  ops.observeWorker(notificationWorker);
   notificationWorker.on('error', (error) => logger.error({ err: error }, 'notification worker error'));
   notificationWorker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died); re-queued'));
   notificationWorker.on('failed', (job, error) => {
@@ -79,15 +95,23 @@ export async function startWorker(
   });
 
   // Fast path: the trigger on order_payments NOTIFYs at commit.
-  const listener = await sql.listen('lunas_payment_inserted', (orderCode) => {
+  const listener = listenForPaymentRows(sql, logger, (orderCode) => {
     awaiting.wake(orderCode).catch((error: unknown) => logger.warn({ err: error, orderCode }, 'fast path failed; backoff will retry'));
   });
+  await listener.firstAttempt;
+
+  const reconcile = config.RECONCILE_ENABLED ? await startReconcile({ config, sql, logger, onApplied, observeMidtrans: (client) => ops.observeMidtrans(client) }) : null;
+  if (reconcile) {
+    ops.observeWorker(reconcile.reconcileWorker);
+    ops.observeWorker(reconcile.sweepWorker);
+  }
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await notificationWorker.close();
-      await listener.unlisten().catch(() => undefined);
+      await Promise.all([notificationWorker.close(), reconcile?.close()]);
+      await listener.close();
+      await ops.close();
       await notificationQueue.close();
       await sql.end({ timeout: 5 });
       workerRedis.disconnect();
@@ -96,5 +120,5 @@ export async function startWorker(
     return closing;
   };
   logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
-  return { notificationWorker, sql, close };
+  return { notificationWorker, sql, reconcile, ops, close };
 }

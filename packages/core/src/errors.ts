@@ -12,6 +12,8 @@ export const ERROR_CATALOG = {
   LUNAS_ERR_QUEUE_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'Queue unavailable; retry later' },
   LUNAS_ERR_NOT_FOUND: { httpStatus: 404, retryable: false, message: 'Not found' },
   LUNAS_ERR_UNAUTHORIZED: { httpStatus: 401, retryable: false, message: 'Unauthorized' },
+  LUNAS_ERR_CSRF: { httpStatus: 403, retryable: false, message: 'Missing or invalid CSRF token' },
+  LUNAS_ERR_RATE_LIMITED: { httpStatus: 429, retryable: true, message: 'Too many attempts; retry later' },
   LUNAS_ERR_PAYMENT_NOT_FOUND: { httpStatus: 404, retryable: true, message: 'No payment row matches this notification yet' },
   LUNAS_ERR_INTERNAL: { httpStatus: 500, retryable: false, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean; message: string }>;

@@ -78,3 +78,111 @@ export function notificationJobOptions(jobId: string, policy: NotificationRetryP
 export function retrySpanMs(attempts: number, backoffMs: number): number {
   return backoffMs * (2 ** Math.max(0, attempts - 1) - 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reconciliation (issue 4): a scheduled sweep finds open payments that are due for a check and
+// enqueues one reconcile job each; the admin API enqueues manual ones. Both are applied by the
+// same processor, through the same state machine as notifications.
+
+export const RECONCILE_QUEUES = {
+  /** One job per scheduler tick; consumed with concurrency 1 and a Redis lock. */
+  sweep: 'payment-reconcile-sweep',
+  /** One job per payment check (scheduled or manual). */
+  reconcile: 'payment-reconcile',
+} as const;
+
+export const RECONCILE_JOBS = {
+  sweep: 'payment.reconcile.sweep',
+  reconcilePayment: 'payment.reconcile.check',
+} as const;
+
+/** The id of the job scheduler that produces sweep jobs (one per deployment prefix). */
+export const RECONCILE_SWEEP_SCHEDULER_ID = 'payment-reconcile-sweep';
+
+export const reconcileJobSchema = z.object({
+  /** order_payments.id (bigint as text). */
+  paymentId: z.string().regex(/^\d{1,19}$/),
+  orderCode: z.string().min(1).max(100),
+  /** 'reconcile' when the sweep enqueued it, 'manual' for the admin "Sync Payment Status" button. */
+  syncType: z.enum(['reconcile', 'manual']),
+  /** ISO time the job was enqueued (for lag metrics and logs). */
+  enqueuedAt: z.string(),
+});
+export type ReconcileJobData = z.infer<typeof reconcileJobSchema>;
+
+/** What a reconcile job returns; the admin API answers the manual sync with it. */
+export const reconcileJobResultSchema = z.object({
+  paymentId: z.string(),
+  orderCode: z.string(),
+  /** 'skipped': the payment was final (or gone) before the check; nothing was asked. */
+  outcome: z.enum(['applied', 'duplicate', 'stale', 'rejected', 'not_found', 'skipped']),
+  updated: z.boolean(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  midtransStatus: z.string().nullable(),
+});
+export type ReconcileJobResult = z.infer<typeof reconcileJobResultSchema>;
+
+/**
+ * Id of a scheduled check: the payment plus the due time the sweep saw. Two sweeps that see
+ * the same due row make one job; once the check moves next_check_at, the next one is new.
+ */
+export function reconcileJobId(paymentId: string, dueAtMs: number): string {
+  return `rcn-${paymentId}-${Math.trunc(dueAtMs)}`;
+}
+
+/** Id of a manual check: every press of the button is its own job. */
+export function manualReconcileJobId(paymentId: string, nowMs: number, nonce: string): string {
+  return `man-${paymentId}-${Math.trunc(nowMs)}-${nonce}`;
+}
+
+/** Priorities (lower runs first): a person waiting on the button beats the background sweep. */
+export const RECONCILE_PRIORITY = { manual: 1, scheduled: 10 } as const;
+
+/**
+ * The cadence of checks for one payment: the delay after its n-th check (0-based), the last
+ * step repeating. Young payments settle (or are abandoned) fast, so they are checked often.
+ */
+export function nextCheckDelayMs(checkCount: number, cadenceMs: readonly number[]): number {
+  if (cadenceMs.length === 0) {
+    throw new RangeError('cadence must have at least one step');
+  }
+  const index = Math.min(Math.max(0, Math.trunc(checkCount)), cadenceMs.length - 1);
+  return cadenceMs[index] ?? cadenceMs[cadenceMs.length - 1] ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations (issue 5): alert delivery is a job, so a Slack outage retries with backoff instead
+// of losing the alert, and Bull Board shows undelivered ones.
+
+export const ALERT_QUEUES = {
+  alerts: 'ops-alerts',
+} as const;
+
+export const ALERT_JOBS = {
+  deliver: 'ops.alert.deliver',
+} as const;
+
+export const ALERT_CAUSES = [
+  'amount_rejected',
+  'reversal',
+  'challenge',
+  'dead_letter',
+  'stuck_payment',
+  'midtrans_circuit_open',
+  'midtrans_unauthorized',
+] as const;
+export type AlertCause = (typeof ALERT_CAUSES)[number];
+
+export const alertJobSchema = z.object({
+  cause: z.enum(ALERT_CAUSES),
+  /** What identifies this occurrence of the cause (an order code, a job id, "midtrans"). */
+  key: z.string().min(1).max(200),
+  /** The Slack-compatible text; built from a fixed template, never from a raw payload. */
+  text: z.string().min(1).max(2_000),
+  raisedAt: z.string(),
+});
+export type AlertJobData = z.infer<typeof alertJobSchema>;
+
+/** Delivery retries: exponential from 2 s, 10 attempts (about 17 minutes in all). */
+export const ALERT_RETRY_DEFAULTS = { attempts: 10, backoffMs: 2_000 } as const;

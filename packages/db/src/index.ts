@@ -5,3 +5,5 @@ export { migrateOnStart } from './migrate-on-start.js';
 export * from './errors.js';
 export * from './repositories/payments.js';
 export * from './repositories/sync-logs.js';
+export * from './repositories/reconcile.js';
+export * from './repositories/ops.js';

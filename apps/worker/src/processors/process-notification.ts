@@ -11,13 +11,15 @@ import { notificationSchema } from '@lunas/midtrans';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AwaitingPayments } from '../awaiting-payments.js';
-import { applyMidtransStatus, type ApplyStatusResult } from '../sync/apply-status.js';
+import { applyMidtransStatus, type ApplyStatusResult, type PaidWatch } from '../sync/apply-status.js';
 
 export interface ProcessNotificationDeps {
   readonly sql: Sql;
   readonly logger: Logger;
   readonly awaiting: AwaitingPayments;
   readonly onApplied?: (result: ApplyStatusResult) => void;
+  /** See ApplyStatusInput.paidWatch; absent when reconciliation is off. */
+  readonly paidWatch?: PaidWatch;
 }
 
 export function createNotificationProcessor(deps: ProcessNotificationDeps) {
@@ -44,6 +46,7 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
         status,
         payload: body as Record<string, unknown>,
         jobId,
+        ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
       });
       if (jobId && job.attemptsMade > 0) {
         await deps.awaiting.forget(status.order_id, jobId);

@@ -12,7 +12,15 @@
  * No payment row yet is not an error of the data: the shop may not have committed it. It is
  * thrown as retryable, and BullMQ's backoff (plus the fast path) brings the result back.
  */
-import { AppError, decideTransition, isPaidBranch, isPaymentStatus, mapMidtransStatus, sameAmount } from '@lunas/core';
+import {
+  AppError,
+  decideTransition,
+  FINAL_STATUSES,
+  isPaidBranch,
+  isPaymentStatus,
+  mapMidtransStatus,
+  sameAmount,
+} from '@lunas/core';
 import {
   claimTransactionId,
   compareAndSetPayment,
@@ -21,6 +29,8 @@ import {
   markOrderPaid,
   markOrderReversed,
   runTx,
+  startPaidWatch,
+  stopPaidWatch,
   type Sql,
   type SyncOutcome,
   type SyncType,
@@ -33,6 +43,17 @@ export interface ApplyStatusInput {
   /** Stored verbatim in the sync log. */
   readonly payload: Record<string, unknown>;
   readonly jobId: string | null;
+  /**
+   * How long reconciliation keeps checking a payment after it becomes paid, for a reversal or
+   * a refund whose notification is lost (RECONCILE_PAID_WATCH_MS), and when it first checks
+   * (the cadence's first step). Absent or forMs 0: no watch.
+   */
+  readonly paidWatch?: PaidWatch;
+}
+
+export interface PaidWatch {
+  readonly forMs: number;
+  readonly firstCheckAfterMs: number;
 }
 
 export interface ApplyStatusResult {
@@ -138,6 +159,11 @@ export async function applyMidtransStatus(
       orderStatusChanged = await markOrderPaid(tx, payment.orderId, paidAt);
     } else if (decision.reversal) {
       orderStatusChanged = await markOrderReversed(tx, payment.orderId);
+    }
+    if (entersPaid && input.paidWatch && input.paidWatch.forMs > 0) {
+      await startPaidWatch(tx, payment.paymentId, input.paidWatch);
+    } else if (FINAL_STATUSES.has(decision.to)) {
+      await stopPaidWatch(tx, payment.paymentId);
     }
 
     // 5. Audit.
