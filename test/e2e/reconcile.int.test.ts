@@ -35,9 +35,16 @@ describe('scheduled reconciliation', () => {
     expect(await applied('RCN-DROP-1')).toEqual([
       expect.objectContaining({ syncType: 'reconcile', fromStatus: 'PENDING', toStatus: 'PAID' }),
     ]);
-    const [row] = await rs.system.db.sql<{ midtransStatus: string; checkCount: number }[]>`
-      SELECT p.midtrans_status AS "midtransStatus", p.check_count AS "checkCount"
-      FROM order_payments p JOIN orders o ON o.id = p.order_id WHERE o.order_code = 'RCN-DROP-1'`;
+    // The check's bookkeeping is written just after the payment's transaction commits.
+    const row = await waitFor(
+      async () => {
+        const [r] = await rs.system.db.sql<{ midtransStatus: string | null; checkCount: number }[]>`
+          SELECT p.midtrans_status AS "midtransStatus", p.check_count AS "checkCount"
+          FROM order_payments p JOIN orders o ON o.id = p.order_id WHERE o.order_code = 'RCN-DROP-1'`;
+        return r?.midtransStatus ? r : null;
+      },
+      { what: 'check recorded' },
+    );
     expect(row).toMatchObject({ midtransStatus: 'settlement' });
     expect(row?.checkCount).toBeGreaterThanOrEqual(1);
   });
