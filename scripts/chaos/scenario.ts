@@ -3,6 +3,8 @@
  * its payment method, its outcome at Midtrans, and whether the shop inserts the payment row
  * only after Midtrans has started notifying (the incident's race).
  */
+import { seededRandom } from '@lunas/simulator';
+
 export type Plan =
   | 'paid'
   | 'expired'
@@ -35,17 +37,8 @@ export interface OrderPlan {
   readonly apiIndex: number;
 }
 
-/** mulberry32: small, fast, good enough for test plans. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), so a seed replays the same plan. */
+export const prng = seededRandom;
 
 export function planOrders(count: number, seed: number, apis: number): OrderPlan[] {
   const random = prng(seed);

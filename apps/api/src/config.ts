@@ -1,8 +1,8 @@
 /** API configuration: a zod schema over the environment, parsed once by main.ts. */
-import { envPieces, NOTIFICATION_RETRY_DEFAULTS, parseEnv, resolveServerKey } from '@lunas/core';
+import { envInt, envPieces, NOTIFICATION_RETRY_DEFAULTS, parseEnv, resolveServerKey } from '@lunas/core';
 import { z } from 'zod';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const int = envInt;
 
 export const apiEnvSchema = z
   .object({

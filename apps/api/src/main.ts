@@ -2,11 +2,11 @@
 import { once } from 'node:events';
 import { withTimeout } from '@lunas/core';
 import { migrateOnStart } from '@lunas/db';
-import { canEvictJobs, createLogger, inspectRedisDurability, onShutdownSignal } from '@lunas/runtime';
+import { canEvictJobs, createLogger, inspectRedisDurability, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
 import { buildApp, createApiDeps } from './app.js';
-import { loadApiConfig, type ApiConfig } from './config.js';
+import { loadApiConfig } from './config.js';
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit('lunas-api', loadApiConfig);
 const logger = createLogger({ name: 'lunas-api', level: config.LOG_LEVEL });
 
 if (config.MIGRATE_ON_START) {
@@ -46,14 +46,5 @@ async function checkRedisDurability(): Promise<void> {
     );
     await deps.close();
     process.exit(78);
-  }
-}
-
-function loadConfigOrExit(): ApiConfig {
-  try {
-    return loadApiConfig(process.env);
-  } catch (error) {
-    process.stderr.write(`lunas-api: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(78); // EX_CONFIG: the message names the variable
   }
 }

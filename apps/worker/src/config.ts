@@ -1,9 +1,9 @@
 /** Worker configuration: a zod schema over the environment, parsed once by main.ts. */
-import { envPieces, parseEnv, resolveServerKey } from '@lunas/core';
+import { envBool, envInt, envPieces, parseEnv, resolveServerKey } from '@lunas/core';
 import { z } from 'zod';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const boolish = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = envInt;
+const boolish = envBool;
 /** "60000,300000,900000,3600000" → [60000, …]: the delay after the 1st, 2nd, … check; the last repeats. */
 const cadence = z
   .string()

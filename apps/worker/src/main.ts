@@ -1,11 +1,11 @@
 /** Worker process entry: env → config → migrations → consumers → health endpoints → wait for a signal. */
 import { migrateOnStart } from '@lunas/db';
-import { createLogger, createWorkerRedis, onShutdownSignal } from '@lunas/runtime';
-import { loadWorkerConfig, type WorkerConfig } from './config.js';
+import { createLogger, createWorkerRedis, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
+import { loadWorkerConfig } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { startWorker } from './worker.js';
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit('lunas-worker', loadWorkerConfig);
 const logger = createLogger({ name: 'lunas-worker', level: config.LOG_LEVEL });
 
 if (config.MIGRATE_ON_START) {
@@ -29,12 +29,3 @@ onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
   health?.close();
   healthRedis?.disconnect();
 });
-
-function loadConfigOrExit(): WorkerConfig {
-  try {
-    return loadWorkerConfig(process.env);
-  } catch (error) {
-    process.stderr.write(`lunas-worker: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(78); // EX_CONFIG: the message names the variable
-  }
-}

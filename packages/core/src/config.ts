@@ -10,9 +10,14 @@ export const LOCAL_SIMULATOR_SERVER_KEY = 'SB-Mid-server-LUNAS-LOCAL-SIMULATOR';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const boolish = z
+/** An integer variable within [min, max]. */
+export const envInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A yes/no variable: true, false, 1, 0, yes, no. */
+export const envBool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const boolish = envBool;
 
 export const envPieces = {
   /** Node environment; production forbids development defaults such as the simulator key. */
@@ -33,7 +38,7 @@ export const envPieces = {
   /** Apply pending migrations on start (advisory-locked, so safe with many processes). */
   MIGRATE_ON_START: boolish.default(true),
   /** How long shutdown may take before the process exits anyway, ms. */
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
+  SHUTDOWN_TIMEOUT_MS: envInt(100, 600_000).default(25_000),
 };
 
 /** Resolves the server key: required in production, the simulator's key elsewhere. */

@@ -4,3 +4,4 @@ export * from './shutdown.js';
 export * from './redis-durability.js';
 export * from './metrics.js';
 export * from './events.js';
+export * from './config-exit.js';

@@ -22,3 +22,4 @@ export type { SnapChoice } from './engine/snap-methods.js';
 export type { RefundParams } from './engine/refund.js';
 export type { StatusPayload, TransactionStatus, PaymentType, NotificationRouting } from './engine/types.js';
 export { basicAuthHeader } from './http/auth.js';
+export { seededRandom, type Random } from './faults/prng.js';
