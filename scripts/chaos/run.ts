@@ -337,7 +337,9 @@ for (const o of plans) {
     }
     if (d.httpStatus === 200) {
       answered200 += 1;
-    } else if (d.httpStatus === 503 && inRedisWindow(Date.parse(d.at))) {
+    } else if (d.httpStatus === 503 && inRedisWindow(Date.parse(d.at) + d.durationMs)) {
+      // Judged by when the answer came: a request that started just before Redis died gets its
+      // 503 while Redis is down.
       answered503 += 1;
     } else {
       badAnswers += 1;
