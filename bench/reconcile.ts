@@ -64,7 +64,7 @@ async function runSize(n: number): Promise<void> {
       MIDTRANS_API_BASE_URL: simUrl,
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'info',
-      WORKER_HEALTH_PORT: '0',
+      METRICS_PORT: '0',
       MIDTRANS_RATE_LIMIT: '1000000',
       RECONCILE_EVERY_MS: '3600000',
       RECONCILE_MIN_AGE_MS: '0',

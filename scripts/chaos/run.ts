@@ -117,7 +117,7 @@ const workers = [0, 1, 2].map(
       MIDTRANS_CIRCUIT_COOLDOWN_MS: '2000',
       JOB_LOCK_MS: '2000',
       STALLED_INTERVAL_MS: '2000',
-      WORKER_HEALTH_PORT: '0',
+      METRICS_PORT: '0',
       WORKER_CONCURRENCY: '8',
     }, runDir),
 );

@@ -48,7 +48,7 @@ export async function startSystem(
     LOG_LEVEL: 'debug',
     JOB_LOCK_MS: '2000',
     // Several workers of one test run side by side; their health ports must not collide.
-    WORKER_HEALTH_PORT: '0',
+    METRICS_PORT: '0',
     STALLED_INTERVAL_MS: '2000',
     ...options.env,
   };

@@ -14,10 +14,10 @@ const cadence = z
 export const workerEnvSchema = z
   .object({
   ...envPieces,
-  /** Port of the worker's health endpoints (/healthz, /readyz); 0 turns them off. */
-  WORKER_HEALTH_PORT: int(0, 65_535).default(9464),
-  /** Interface the worker's health endpoints bind to. */
-  WORKER_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
+  /** The worker's own port: /metrics (Prometheus), /healthz and /readyz; 0 turns it off. */
+  METRICS_PORT: int(0, 65_535).default(9464),
+  /** Interface the worker's metrics and health endpoints bind to. */
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** Jobs one worker process runs at once. */
   WORKER_CONCURRENCY: int(1, 256).default(8),
   /** How long a worker's lock on an active job lasts without renewal (BullMQ lockDuration). */
@@ -69,7 +69,7 @@ export const workerEnvSchema = z
   /** Dead-lettered notifications (no payment row) the sweep looks at per run. */
   RECONCILE_REDRIVE_LIMIT: int(0, 100_000).default(500),
 
-  // Operations (docs/operations.md). Metrics are served at /metrics on WORKER_HEALTH_PORT.
+  // Operations (docs/operations.md). Metrics are served at /metrics on METRICS_PORT.
   /** Slack-compatible incoming webhook for alerts; unset: alerts are only logged. A secret. */
   ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** One alert per cause and key (order, job) within this window, s. */

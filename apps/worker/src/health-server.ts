@@ -1,10 +1,10 @@
 /**
  * A worker has no HTTP API, but orchestrators need to ask it whether it is alive. This tiny
  * server answers GET /healthz (the process runs and has not begun shutting down) and
- * GET /readyz (Redis and Postgres answer). Bound to WORKER_HEALTH_PORT; 0 turns it off.
+ * GET /readyz (Redis and Postgres answer). Bound to METRICS_PORT; 0 turns it off.
  *
  * The same port serves GET /metrics (Prometheus text): the worker's "METRICS_PORT" is
- * WORKER_HEALTH_PORT, one port to open in the pod spec and one scrape target per process.
+ * METRICS_PORT, one port to open in the pod spec and one scrape target per process.
  */
 import { createServer, type Server } from 'node:http';
 import { withTimeout } from '@lunas/core';

@@ -13,9 +13,9 @@ if (config.MIGRATE_ON_START) {
 }
 const handle = await startWorker(config, logger);
 let closing = false;
-const healthRedis = config.WORKER_HEALTH_PORT > 0 ? createWorkerRedis(config.REDIS_URL, logger) : null;
+const healthRedis = config.METRICS_PORT > 0 ? createWorkerRedis(config.REDIS_URL, logger) : null;
 const health = healthRedis
-  ? await startHealthServer(config.WORKER_HEALTH_PORT, config.WORKER_HEALTH_HOST, {
+  ? await startHealthServer(config.METRICS_PORT, config.METRICS_HOST, {
       isClosing: () => closing,
       pingRedis: () => healthRedis.ping(),
       pingPostgres: () => handle.sql`SELECT 1`,
