@@ -18,7 +18,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'int',
-          include: ['apps/*/src/**/*.int.test.ts', 'packages/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
+          include: [
+            'apps/*/src/**/*.int.test.ts',
+            'packages/*/src/**/*.int.test.ts',
+            'test/**/*.int.test.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -19,7 +19,11 @@ import { Redis } from 'ioredis';
 import { freePort, waitUntil } from '../scripts/chaos/processes.js';
 
 const { values } = parseArgs({
-  options: { requests: { type: 'string', default: '4000' }, 'kill-after-ms': { type: 'string', default: '1500' }, concurrency: { type: 'string', default: '32' } },
+  options: {
+    requests: { type: 'string', default: '4000' },
+    'kill-after-ms': { type: 'string', default: '1500' },
+    concurrency: { type: 'string', default: '32' },
+  },
 });
 const REQUESTS = Number(values.requests);
 const KILL_AFTER = Number(values['kill-after-ms']);
@@ -27,7 +31,26 @@ const CONCURRENCY = Number(values.concurrency);
 const KEY = 'SB-Mid-server-durability-bench';
 
 function startRedis(port: number, dir: string, fsync: string): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', fsync, '--save', '', '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  return spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      fsync,
+      '--save',
+      '',
+      '--dir',
+      dir,
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 async function trial(fsync: 'everysec' | 'always') {
@@ -40,7 +63,16 @@ async function trial(fsync: 'everysec' | 'always') {
   await waitUntil(async () => (await probe.ping()) === 'PONG', 10_000, 'redis');
   const apiPort = await freePort();
   const api = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(apiPort), HOST: '127.0.0.1', REDIS_URL: url, QUEUE_PREFIX: 'dur', MIDTRANS_SERVER_KEY: KEY, MIGRATE_ON_START: 'false', LOG_LEVEL: 'fatal' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      REDIS_URL: url,
+      QUEUE_PREFIX: 'dur',
+      MIDTRANS_SERVER_KEY: KEY,
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'fatal',
+    },
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${apiPort}`;
@@ -61,9 +93,22 @@ async function trial(fsync: 'everysec' | 'always') {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < REQUESTS && (killedAt === 0 || Date.now() - started < killedAt + 200)) {
         const i = next++;
-        const body: Record<string, string> = { order_id: `DUR-${fsync}-${i}`, status_code: '200', gross_amount: '10000.00', transaction_id: `dur-${fsync}-${i}`, transaction_status: 'settlement' };
-        body.signature_key = computeSignature({ order_id: body.order_id!, status_code: '200', gross_amount: '10000.00' }, KEY);
-        const res = await fetch(`${base}/webhooks/midtrans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => null);
+        const body: Record<string, string> = {
+          order_id: `DUR-${fsync}-${i}`,
+          status_code: '200',
+          gross_amount: '10000.00',
+          transaction_id: `dur-${fsync}-${i}`,
+          transaction_status: 'settlement',
+        };
+        body.signature_key = computeSignature(
+          { order_id: body.order_id!, status_code: '200', gross_amount: '10000.00' },
+          KEY,
+        );
+        const res = await fetch(`${base}/webhooks/midtrans`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).catch(() => null);
         if (res?.status === 200) {
           acked.push(((await res.json()) as { jobId: string }).jobId);
         } else {
@@ -88,7 +133,13 @@ async function trial(fsync: 'everysec' | 'always') {
   probe.disconnect();
   redis.kill('SIGTERM');
   await once(redis, 'exit');
-  return { appendfsync: fsync, 'acknowledged (200)': acked.length, 'refused (503/no answer)': refused, 'acknowledged but lost': lost, 'killed after ms': killedAt };
+  return {
+    appendfsync: fsync,
+    'acknowledged (200)': acked.length,
+    'refused (503/no answer)': refused,
+    'acknowledged but lost': lost,
+    'killed after ms': killedAt,
+  };
 }
 
 const results = [await trial('everysec'), await trial('always')];

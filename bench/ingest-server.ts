@@ -5,7 +5,13 @@
 import { buildApp, createApiDeps, createEnqueue, loadApiConfig, webhookMidtransRoutes } from '@lunas/api';
 import { createLogger } from '@lunas/runtime';
 
-const config = loadApiConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' });
+const config = loadApiConfig({
+  ...process.env,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  MIGRATE_ON_START: 'false',
+});
 const logger = createLogger({ name: 'bench-api', level: 'warn' });
 const deps = createApiDeps(config, logger);
 const app = await buildApp(config, deps, logger);

@@ -42,15 +42,27 @@ const bodies = Array.from({ length: Number(values.bodies) }, (_, i) => {
     fraud_status: 'accept',
     currency: 'IDR',
   };
-  body.signature_key = computeSignature({ order_id: body.order_id!, status_code: '200', gross_amount: '150000.00' }, serverKey);
+  body.signature_key = computeSignature(
+    { order_id: body.order_id!, status_code: '200', gross_amount: '150000.00' },
+    serverKey,
+  );
   return JSON.stringify(body);
 });
 let next = 0;
 
-const server = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=artifacts/prof'] : []), '--import', 'tsx', 'bench/ingest-server.ts'], {
-  env: { ...process.env, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, MIDTRANS_SERVER_KEY: serverKey },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const server = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=artifacts/prof'] : []),
+    '--import',
+    'tsx',
+    'bench/ingest-server.ts',
+  ],
+  {
+    env: { ...process.env, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, MIDTRANS_SERVER_KEY: serverKey },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const url = await new Promise<string>((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (chunk: Buffer) => {
@@ -80,7 +92,12 @@ async function phase(kind: Kind): Promise<Phase> {
     duration,
     requests: [
       kind === 'trivial'
-        ? { method: 'POST', path: '/bench/trivial', headers: { 'content-type': 'application/json' }, body: '{"ping":true}' }
+        ? {
+            method: 'POST',
+            path: '/bench/trivial',
+            headers: { 'content-type': 'application/json' },
+            body: '{"ping":true}',
+          }
         : {
             method: 'POST',
             path: kind === 'webhook' ? '/webhooks/midtrans' : '/bench/unbatched/webhooks/midtrans',
@@ -89,7 +106,13 @@ async function phase(kind: Kind): Promise<Phase> {
           },
     ],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 const results: Record<Kind, Phase[]> = { trivial: [], webhook: [], unbatched: [] };

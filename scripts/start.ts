@@ -71,7 +71,9 @@ if (useSimulator) {
   const simPort = env.SIM_PORT ?? '4010';
   env.MIDTRANS_SERVER_KEY = LOCAL_SIMULATOR_SERVER_KEY;
   env.MIDTRANS_API_BASE_URL ??= `http://127.0.0.1:${simPort}`;
-  console.log(`[lunas] no MIDTRANS_SERVER_KEY: starting the Midtrans simulator on http://127.0.0.1:${simPort}`);
+  console.log(
+    `[lunas] no MIDTRANS_SERVER_KEY: starting the Midtrans simulator on http://127.0.0.1:${simPort}`,
+  );
   run('simulator', 'packages/simulator/src/cli.ts', {
     SIM_PORT: simPort,
     SIM_NOTIFICATION_URL: env.SIM_NOTIFICATION_URL ?? `http://127.0.0.1:${env.PORT}/webhooks/midtrans`,

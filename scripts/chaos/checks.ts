@@ -52,7 +52,9 @@ export function disagreement(sim: Simulator, orderCode: string, row: DbRow | und
  * PENDING to the current status with no gap and no repeat.
  */
 export async function brokenAuditChains(sql: Sql): Promise<string[]> {
-  const rows = await sql<{ paymentId: string; current: string; fromStatus: string; toStatus: string; orderCode: string }[]>`
+  const rows = await sql<
+    { paymentId: string; current: string; fromStatus: string; toStatus: string; orderCode: string }[]
+  >`
     SELECT p.id AS "paymentId", p.payment_status AS current, l.from_status AS "fromStatus",
            l.to_status AS "toStatus", l.order_code AS "orderCode"
     FROM order_payments p
@@ -73,7 +75,9 @@ export async function brokenAuditChains(sql: Sql): Promise<string[]> {
       at = to;
     }
     if (!ok || at !== chain.current) {
-      broken.push(`${chain.orderCode}: ${chain.steps.map(([f, t]) => `${f}→${t}`).join(', ')} (now ${chain.current})`);
+      broken.push(
+        `${chain.orderCode}: ${chain.steps.map(([f, t]) => `${f}→${t}`).join(', ')} (now ${chain.current})`,
+      );
     }
   }
   // A payment that moved without any applied row.

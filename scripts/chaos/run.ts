@@ -30,7 +30,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     duration: { type: 'string', default: '0' },
     'converge-timeout': { type: 'string', default: '120' },
-    'pg-url': { type: 'string', default: process.env.CHAOS_PG_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432' },
+    'pg-url': {
+      type: 'string',
+      default: process.env.CHAOS_PG_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432',
+    },
   },
 });
 const ORDERS = Number(values.orders);
@@ -57,7 +60,22 @@ const redisUrl = `redis://127.0.0.1:${redisPort}`;
 const redis = new Managed(
   'redis',
   'redis-server',
-  ['--port', String(redisPort), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--dir', redisDir, '--maxmemory-policy', 'noeviction'],
+  [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--dir',
+    redisDir,
+    '--maxmemory-policy',
+    'noeviction',
+  ],
   { PATH: process.env.PATH ?? '' },
   runDir,
 );
@@ -95,38 +113,52 @@ const common = {
 const apiPorts = [await freePort(), await freePort()];
 const apis = apiPorts.map(
   (port, i) =>
-    new Managed(`api-${i + 1}`, node, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-      ...common,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl,
-      NOTIFICATION_BACKOFF_MS: '500',
-      NOTIFICATION_ATTEMPTS: '14',
-    }, runDir),
+    new Managed(
+      `api-${i + 1}`,
+      node,
+      ['--import', 'tsx', 'apps/api/src/main.ts'],
+      {
+        ...common,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: dbUrl,
+        NOTIFICATION_BACKOFF_MS: '500',
+        NOTIFICATION_ATTEMPTS: '14',
+      },
+      runDir,
+    ),
 );
 const workers = [0, 1, 2].map(
   (i) =>
-    new Managed(`worker-${i + 1}`, node, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
-      ...common,
-      DATABASE_URL: proxiedDbUrl,
-      MIDTRANS_API_BASE_URL: simUrl,
-      RECONCILE_EVERY_MS: '1000',
-      RECONCILE_MIN_AGE_MS: '3000',
-      RECONCILE_CADENCE_MS: '1000,2000,4000',
-      MIDTRANS_RATE_LIMIT: '200',
-      MIDTRANS_CIRCUIT_COOLDOWN_MS: '2000',
-      JOB_LOCK_MS: '2000',
-      STALLED_INTERVAL_MS: '2000',
-      METRICS_PORT: '0',
-      WORKER_CONCURRENCY: '8',
-    }, runDir),
+    new Managed(
+      `worker-${i + 1}`,
+      node,
+      ['--import', 'tsx', 'apps/worker/src/main.ts'],
+      {
+        ...common,
+        DATABASE_URL: proxiedDbUrl,
+        MIDTRANS_API_BASE_URL: simUrl,
+        RECONCILE_EVERY_MS: '1000',
+        RECONCILE_MIN_AGE_MS: '3000',
+        RECONCILE_CADENCE_MS: '1000,2000,4000',
+        MIDTRANS_RATE_LIMIT: '200',
+        MIDTRANS_CIRCUIT_COOLDOWN_MS: '2000',
+        JOB_LOCK_MS: '2000',
+        STALLED_INTERVAL_MS: '2000',
+        METRICS_PORT: '0',
+        WORKER_CONCURRENCY: '8',
+      },
+      runDir,
+    ),
 );
 const webhookUrls = apiPorts.map((port) => `http://127.0.0.1:${port}/webhooks/midtrans`);
 [...apis, ...workers].forEach((p) => p.start());
 for (const url of webhookUrls) {
   await waitUntil(async () => (await fetch(url.replace('/webhooks/midtrans', '/readyz'))).ok, 30_000, url);
 }
-say(`system up: redis :${redisPort}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`);
+say(
+  `system up: redis :${redisPort}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`,
+);
 
 // 4. Faults, on a timeline across the drive phase.
 const windows = { redisDown: [] as [number, number][], lastFaultEnd: 0 };
@@ -140,7 +172,8 @@ const faultLoop = (async () => {
   const start = Date.now();
   const at = (fraction: number) => start + fraction * DURATION_S * 1000;
   const once = new Set<string>();
-  const due = (name: string, fraction: number) => !once.has(name) && Date.now() >= at(fraction) && once.add(name);
+  const due = (name: string, fraction: number) =>
+    !once.has(name) && Date.now() >= at(fraction) && once.add(name);
   let nextWorkerKill = Date.now() + 2_000;
   let nextStatusBurst = Date.now() + 4_000;
   while (faultsRunning && Date.now() < at(1)) {
@@ -152,7 +185,12 @@ const faultLoop = (async () => {
     }
     if (Date.now() >= nextStatusBurst) {
       fault('status API answers 503 for 2 s');
-      sim.faults.set({ duplicateRate: 0.1, reorderRate: 0.1, dropRate: 0.05, statusApi: { respond: 503, durationMs: 2_000 } });
+      sim.faults.set({
+        duplicateRate: 0.1,
+        reorderRate: 0.1,
+        dropRate: 0.05,
+        statusApi: { respond: 503, durationMs: 2_000 },
+      });
       nextStatusBurst = Date.now() + 8_000 + random() * 4_000;
     }
     if (due('api', 0.3)) {
@@ -220,7 +258,11 @@ const watcher = (async () => {
 })();
 const plans = planOrders(ORDERS, SEED, apis.length);
 const insertOrder = async (o: OrderPlan) =>
-  (await sql<{ id: string }[]>`INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount}) RETURNING id`)[0]!.id;
+  (
+    await sql<
+      { id: string }[]
+    >`INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount}) RETURNING id`
+  )[0]!.id;
 const insertPayment = (orderId: string) => sql`INSERT INTO order_payments (order_id) VALUES (${orderId})`;
 const withDbRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
   // The shop's own inserts also meet the Postgres outage; like a shop, retry them.
@@ -293,7 +335,9 @@ await Promise.all(
     while (next < plans.length) {
       const o = plans[next++]!;
       const started = Date.now();
-      await drive(o).catch((error: unknown) => driveErrors.push(`${o.orderCode}: ${(error as Error).message}`));
+      await drive(o).catch((error: unknown) =>
+        driveErrors.push(`${o.orderCode}: ${(error as Error).message}`),
+      );
       await sleep(Math.max(0, spacingMs - (Date.now() - started)));
     }
   }),
@@ -304,7 +348,10 @@ say(`driven ${plans.length} orders (${driveErrors.length} driver errors)`);
 const forgedAnswers: number[] = [];
 for (let i = 0; i < 20; i += 1) {
   const target = plans[i % plans.length]!;
-  const body = buildNotification({ order_id: target.orderCode, transaction_status: 'settlement', gross_amount: target.amount }, 'SB-Mid-server-forger');
+  const body = buildNotification(
+    { order_id: target.orderCode, transaction_status: 'settlement', gross_amount: target.amount },
+    'SB-Mid-server-forger',
+  );
   forgedAnswers.push((await sendNotification(webhookUrls[i % 2]!, body).catch(() => ({ status: 0 }))).status);
 }
 faultsRunning = false;
@@ -320,7 +367,9 @@ while (!(await pollOnce(allCodes)) && Date.now() - convergeStart < CONVERGE_TIME
   await sleep(500);
 }
 await sim.idle().catch(() => undefined);
-say(`convergence ${pending.length === 0 ? 'reached' : 'NOT reached'} ${((Date.now() - convergeStart) / 1000).toFixed(1)} s after the last order was driven`);
+say(
+  `convergence ${pending.length === 0 ? 'reached' : 'NOT reached'} ${((Date.now() - convergeStart) / 1000).toFixed(1)} s after the last order was driven`,
+);
 
 // 7. Checks and figures.
 const broken = await brokenAuditChains(sql);
@@ -348,9 +397,19 @@ for (const o of plans) {
   }
 }
 const forgedBad = forgedAnswers.filter((s) => s !== 401).length;
-const convergence = plans.map((o) => Math.max(0, (matchedAt.get(o.orderCode) ?? Date.now()) - Math.max(finalActionAt.get(o.orderCode) ?? 0, windows.lastFaultEnd)));
-const [viaReconcile] = await sql<{ n: string }[]>`SELECT count(*)::text AS n FROM core_payment_sync_logs WHERE outcome = 'applied' AND sync_type = 'reconcile'`;
-const outcomes = await sql<{ outcome: string; n: string }[]>`SELECT outcome, count(*)::text AS n FROM core_payment_sync_logs GROUP BY outcome ORDER BY outcome`;
+const convergence = plans.map((o) =>
+  Math.max(
+    0,
+    (matchedAt.get(o.orderCode) ?? Date.now()) -
+      Math.max(finalActionAt.get(o.orderCode) ?? 0, windows.lastFaultEnd),
+  ),
+);
+const [viaReconcile] = await sql<
+  { n: string }[]
+>`SELECT count(*)::text AS n FROM core_payment_sync_logs WHERE outcome = 'applied' AND sync_type = 'reconcile'`;
+const outcomes = await sql<
+  { outcome: string; n: string }[]
+>`SELECT outcome, count(*)::text AS n FROM core_payment_sync_logs GROUP BY outcome ORDER BY outcome`;
 const notifications = new Queue(QUEUES.notifications, { connection: { url: redisUrl }, prefix: PREFIX });
 const completed = await notifications.getJobs(['completed'], 0, -1);
 const retried = completed.filter((j) => j.attemptsMade > 1).length;
@@ -358,7 +417,9 @@ const failedNow = await notifications.getFailedCount();
 await notifications.close();
 
 // Secrets never reach a log line.
-const logText = readdirSync(runDir).map((f) => readFileSync(join(runDir, f), 'utf8')).join('\n');
+const logText = readdirSync(runDir)
+  .map((f) => readFileSync(join(runDir, f), 'utf8'))
+  .join('\n');
 const secretHits = [SERVER_KEY, ADMIN_TOKEN].filter((s) => logText.includes(s)).length;
 
 const report = {
@@ -382,7 +443,10 @@ const report = {
   'notification jobs failed (dead letters)': failedNow,
   'sync log outcomes': Object.fromEntries(outcomes.map((o) => [o.outcome, Number(o.n)])),
   'worker restarts': workers.reduce((n, w) => n + w.restarts, 0),
-  'processes that exited on their own (restarted, like a supervisor would)': [...apis, ...workers].reduce((n, p) => n + p.unexpectedExits, 0),
+  'processes that exited on their own (restarted, like a supervisor would)': [...apis, ...workers].reduce(
+    (n, p) => n + p.unexpectedExits,
+    0,
+  ),
   logs: runDir,
 };
 console.log(JSON.stringify(report, null, 2));

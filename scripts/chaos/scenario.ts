@@ -69,15 +69,27 @@ export function chargeFor(order: OrderPlan): Record<string, unknown> {
   const transaction_details = { order_id: order.orderCode, gross_amount: order.amount };
   switch (order.plan) {
     case 'denied':
-      return { payment_type: 'credit_card', transaction_details, credit_card: { token_id: '4911111111111113' } };
+      return {
+        payment_type: 'credit_card',
+        transaction_details,
+        credit_card: { token_id: '4911111111111113' },
+      };
     case 'challenge-accept':
     case 'challenge-deny':
-      return { payment_type: 'credit_card', transaction_details, credit_card: { token_id: '4511111111111117' } };
+      return {
+        payment_type: 'credit_card',
+        transaction_details,
+        credit_card: { token_id: '4511111111111117' },
+      };
     case 'partial-refund':
     case 'full-refund':
       return { payment_type: 'gopay', transaction_details };
     case 'reversal':
-      return { payment_type: 'echannel', transaction_details, echannel: { bill_info1: 'chaos', bill_info2: 'run' } };
+      return {
+        payment_type: 'echannel',
+        transaction_details,
+        echannel: { bill_info1: 'chaos', bill_info2: 'run' },
+      };
     default:
       return { payment_type: 'bank_transfer', transaction_details, bank_transfer: { bank: 'bca' } };
   }

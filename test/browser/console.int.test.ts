@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPayment } from '../harness/db.js';
-import { chargedOrder, startReconcileSystem, TEST_ADMIN_TOKEN, type ReconcileSystem } from '../harness/reconcile.js';
+import {
+  chargedOrder,
+  startReconcileSystem,
+  TEST_ADMIN_TOKEN,
+  type ReconcileSystem,
+} from '../harness/reconcile.js';
 import { REPO_ROOT } from '../harness/system.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,7 +30,9 @@ let base: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (or set CHROMIUM_PATH)`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (or set CHROMIUM_PATH)`,
+    );
   }
   rs = await startReconcileSystem({
     label: 'browser',
@@ -39,7 +46,15 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 860 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20_000);
@@ -78,12 +93,18 @@ describe('payments console in Chromium', () => {
     await page.locator('body[data-ready="true"]').waitFor();
     await page.locator('#live-status.on').waitFor();
     const row = page.locator('#stuck-rows tr[data-order="WEB-1001"]');
-    await expect.poll(() => row.locator('[data-role="status"]').textContent(), { timeout: 20_000 }).toBe('PENDING');
+    await expect
+      .poll(() => row.locator('[data-role="status"]').textContent(), { timeout: 20_000 })
+      .toBe('PENDING');
 
     // 5. Sync: the manual check asks the simulator, and the live event turns the row PAID.
     await row.locator('button.sync').click();
-    await expect.poll(() => row.locator('[data-role="status"]').textContent(), { timeout: 20_000 }).toBe('PAID');
-    await expect.poll(() => page.locator('#sync-result').textContent(), { timeout: 20_000 }).toContain('PENDING → PAID');
+    await expect
+      .poll(() => row.locator('[data-role="status"]').textContent(), { timeout: 20_000 })
+      .toBe('PAID');
+    await expect
+      .poll(() => page.locator('#sync-result').textContent(), { timeout: 20_000 })
+      .toContain('PENDING → PAID');
     await page.locator('#feed li[data-order="WEB-1001"]').first().waitFor();
     await page.screenshot({ path: join(REPO_ROOT, 'docs/images/console.png'), fullPage: true });
 

@@ -7,11 +7,27 @@ import { REPO_ROOT } from '../harness/system.js';
 
 describe('npm run chaos (small)', () => {
   it('ends with the database equal to Midtrans and nothing lost', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos/run.ts', '--orders', '300', '--seed', '7', '--duration', '30', '--converge-timeout', '90'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/chaos/run.ts',
+        '--orders',
+        '300',
+        '--seed',
+        '7',
+        '--duration',
+        '30',
+        '--converge-timeout',
+        '90',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

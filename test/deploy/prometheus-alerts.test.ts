@@ -17,7 +17,9 @@ interface Rule {
   readonly annotations?: Record<string, string>;
 }
 
-const file = parse(readFileSync(join(REPO_ROOT, 'ops/prometheus/alerts.yml'), 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
+const file = parse(readFileSync(join(REPO_ROOT, 'ops/prometheus/alerts.yml'), 'utf8')) as {
+  groups: { name: string; rules: Rule[] }[];
+};
 
 describe('ops/prometheus/alerts.yml', () => {
   const rules = file.groups.flatMap((group) => group.rules);
@@ -45,7 +47,11 @@ describe('ops/prometheus/alerts.yml', () => {
     for (const rule of rules) {
       for (const [name] of rule.expr.matchAll(/lunas_[a-z_]+/g)) {
         const base = name.replace(/_(bucket|count|sum)$/, '');
-        expect({ rule: rule.alert, metric: name, known: known.has(base) || known.has(name) }).toEqual({ rule: rule.alert, metric: name, known: true });
+        expect({ rule: rule.alert, metric: name, known: known.has(base) || known.has(name) }).toEqual({
+          rule: rule.alert,
+          metric: name,
+          known: true,
+        });
       }
     }
   });

@@ -13,7 +13,12 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrder, insertPayment, readPayment } from '../harness/db.js';
 import { signedNotification } from '../harness/notifications.js';
-import { chargedOrder, startReconcileSystem, TEST_ADMIN_TOKEN, type ReconcileSystem } from '../harness/reconcile.js';
+import {
+  chargedOrder,
+  startReconcileSystem,
+  TEST_ADMIN_TOKEN,
+  type ReconcileSystem,
+} from '../harness/reconcile.js';
 import { REDIS_URL } from '../harness/redis.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -94,7 +99,10 @@ const workerMetrics = async () => (await fetch(workerMetricsUrl)).text();
 /** Opens GET /admin/events and collects its payment events. */
 async function openEventStream(): Promise<{ events: PaymentEvent[]; close: () => void }> {
   const controller = new AbortController();
-  const response = await fetch(`${rs.system.apiUrl}/admin/events`, { headers: auth, signal: controller.signal });
+  const response = await fetch(`${rs.system.apiUrl}/admin/events`, {
+    headers: auth,
+    signal: controller.signal,
+  });
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const events: PaymentEvent[] = [];
   if (!response.body) {
@@ -128,7 +136,11 @@ async function openEventStream(): Promise<{ events: PaymentEvent[]; close: () =>
 }
 
 async function postNotification(body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(rs.system.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(rs.system.webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(response.status).toBe(200);
 }
 
@@ -140,20 +152,41 @@ describe('operations surface on the live pipeline', () => {
     try {
       await chargedOrder(rs, 'OPS-PAY-1');
       await rs.sim.pay('OPS-PAY-1');
-      await waitFor(async () => (await readPayment(rs.system.db.sql, 'OPS-PAY-1'))?.paymentStatus === 'PAID', { timeoutMs: 20_000, what: 'PAID' });
-      const event = await waitFor(() => stream.events.find((e) => e.orderCode === 'OPS-PAY-1' && e.to === 'PAID'), { timeoutMs: 15_000, what: 'live event' });
+      await waitFor(
+        async () => (await readPayment(rs.system.db.sql, 'OPS-PAY-1'))?.paymentStatus === 'PAID',
+        { timeoutMs: 20_000, what: 'PAID' },
+      );
+      const event = await waitFor(
+        () => stream.events.find((e) => e.orderCode === 'OPS-PAY-1' && e.to === 'PAID'),
+        { timeoutMs: 15_000, what: 'live event' },
+      );
       expect(event).toMatchObject({ outcome: 'applied', from: 'PENDING', reversal: false });
     } finally {
       stream.close();
     }
     const apiAfter = await apiMetrics();
-    expect(sample(apiAfter, 'lunas_webhook_requests_total', { outcome: 'queued' })).toBeGreaterThanOrEqual(sample(apiBefore, 'lunas_webhook_requests_total', { outcome: 'queued' }) + 2);
-    expect(sample(apiAfter, 'lunas_enqueue_duration_seconds_count', { result: 'acknowledged' })).toBeGreaterThan(sample(apiBefore, 'lunas_enqueue_duration_seconds_count', { result: 'acknowledged' }));
-    const workerAfter = await waitFor(async () => {
-      const text = await workerMetrics();
-      return sample(text, 'lunas_payment_transitions_total', { from: 'PENDING', to: 'PAID' }) > sample(workerBefore, 'lunas_payment_transitions_total', { from: 'PENDING', to: 'PAID' }) ? text : null;
-    }, { what: 'transition metric' });
-    expect(sample(workerAfter, 'lunas_job_duration_seconds_count', { queue: 'payment-notifications', outcome: 'completed' })).toBeGreaterThanOrEqual(2);
+    expect(sample(apiAfter, 'lunas_webhook_requests_total', { outcome: 'queued' })).toBeGreaterThanOrEqual(
+      sample(apiBefore, 'lunas_webhook_requests_total', { outcome: 'queued' }) + 2,
+    );
+    expect(
+      sample(apiAfter, 'lunas_enqueue_duration_seconds_count', { result: 'acknowledged' }),
+    ).toBeGreaterThan(sample(apiBefore, 'lunas_enqueue_duration_seconds_count', { result: 'acknowledged' }));
+    const workerAfter = await waitFor(
+      async () => {
+        const text = await workerMetrics();
+        return sample(text, 'lunas_payment_transitions_total', { from: 'PENDING', to: 'PAID' }) >
+          sample(workerBefore, 'lunas_payment_transitions_total', { from: 'PENDING', to: 'PAID' })
+          ? text
+          : null;
+      },
+      { what: 'transition metric' },
+    );
+    expect(
+      sample(workerAfter, 'lunas_job_duration_seconds_count', {
+        queue: 'payment-notifications',
+        outcome: 'completed',
+      }),
+    ).toBeGreaterThanOrEqual(2);
     expect(workerAfter).toContain('role="worker"');
   });
 
@@ -162,24 +195,52 @@ describe('operations surface on the live pipeline', () => {
     rs.sim.faults.set({ drop: true, times: 1 }, { orderId: 'OPS-DROP-1' });
     await rs.sim.pay('OPS-DROP-1');
     await rs.sim.idle();
-    const stuck = await rs.system.api.inject({ url: '/admin/payments/stuck?olderThanMinutes=0', headers: auth });
-    expect(stuck.json<{ payments: { orderCode: string }[] }>().payments.map((p) => p.orderCode)).toContain('OPS-DROP-1');
+    const stuck = await rs.system.api.inject({
+      url: '/admin/payments/stuck?olderThanMinutes=0',
+      headers: auth,
+    });
+    expect(stuck.json<{ payments: { orderCode: string }[] }>().payments.map((p) => p.orderCode)).toContain(
+      'OPS-DROP-1',
+    );
 
-    const sync = await rs.system.api.inject({ method: 'POST', url: '/admin/orders/OPS-DROP-1/sync-payment', headers: auth });
+    const sync = await rs.system.api.inject({
+      method: 'POST',
+      url: '/admin/orders/OPS-DROP-1/sync-payment',
+      headers: auth,
+    });
     expect(sync.statusCode).toBe(200);
-    expect(sync.json()).toMatchObject({ updated: true, from: 'PENDING', to: 'PAID', midtransStatus: 'settlement' });
+    expect(sync.json()).toMatchObject({
+      updated: true,
+      from: 'PENDING',
+      to: 'PAID',
+      midtransStatus: 'settlement',
+    });
 
     const timeline = await rs.system.api.inject({ url: '/admin/orders/OPS-DROP-1/timeline', headers: auth });
-    const body = timeline.json<{ order: { orderStatus: string }; entries: { source: string; outcome: string; toStatus: string | null }[] }>();
+    const body = timeline.json<{
+      order: { orderStatus: string };
+      entries: { source: string; outcome: string; toStatus: string | null }[];
+    }>();
     expect(body.order.orderStatus).toBe('PAID');
     expect(body.entries.map((e) => e.source)).toContain('webhook');
-    expect(body.entries).toContainEqual(expect.objectContaining({ source: 'manual', outcome: 'applied', toStatus: 'PAID' }));
+    expect(body.entries).toContainEqual(
+      expect.objectContaining({ source: 'manual', outcome: 'applied', toStatus: 'PAID' }),
+    );
     expect(timeline.body).not.toContain('signature_key');
 
     const workerText = await workerMetrics();
-    expect(sample(workerText, 'lunas_midtrans_requests_total', { result: 'found' })).toBeGreaterThanOrEqual(1);
-    expect(sample(workerText, 'lunas_midtrans_request_duration_seconds_count', { result: 'found' })).toBeGreaterThanOrEqual(1);
-    expect(sample(workerText, 'lunas_job_duration_seconds_count', { queue: 'payment-reconcile', outcome: 'completed' })).toBeGreaterThanOrEqual(1);
+    expect(sample(workerText, 'lunas_midtrans_requests_total', { result: 'found' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(
+      sample(workerText, 'lunas_midtrans_request_duration_seconds_count', { result: 'found' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(workerText, 'lunas_job_duration_seconds_count', {
+        queue: 'payment-reconcile',
+        outcome: 'completed',
+      }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('delivers each alert cause to the receiver exactly once and lists the dead letter', async () => {
@@ -188,57 +249,117 @@ describe('operations surface on the live pipeline', () => {
     // amount rejected, seen twice (two transactions of one payment).
     const amount = await insertOrder(sql, 'OPS-AMT-1');
     await insertPayment(sql, amount.orderId);
-    await postNotification(signedNotification({ order_id: 'OPS-AMT-1', transaction_status: 'settlement', gross_amount: '99000.00' }));
-    await postNotification(signedNotification({ order_id: 'OPS-AMT-1', transaction_status: 'settlement', gross_amount: '98000.00' }));
+    await postNotification(
+      signedNotification({
+        order_id: 'OPS-AMT-1',
+        transaction_status: 'settlement',
+        gross_amount: '99000.00',
+      }),
+    );
+    await postNotification(
+      signedNotification({
+        order_id: 'OPS-AMT-1',
+        transaction_status: 'settlement',
+        gross_amount: '98000.00',
+      }),
+    );
     // challenge.
     const challenge = await insertOrder(sql, 'OPS-CHL-1');
     await insertPayment(sql, challenge.orderId);
-    await postNotification(signedNotification({ order_id: 'OPS-CHL-1', transaction_status: 'capture', fraud_status: 'challenge', payment_type: 'credit_card' }));
+    await postNotification(
+      signedNotification({
+        order_id: 'OPS-CHL-1',
+        transaction_status: 'capture',
+        fraud_status: 'challenge',
+        payment_type: 'credit_card',
+      }),
+    );
     // reversal: settlement, then deny.
     const reversal = await insertOrder(sql, 'OPS-REV-1');
     await insertPayment(sql, reversal.orderId, 'rev-txn-1');
-    await postNotification(signedNotification({ order_id: 'OPS-REV-1', transaction_id: 'rev-txn-1', transaction_status: 'settlement' }));
-    await waitFor(async () => (await readPayment(sql, 'OPS-REV-1'))?.paymentStatus === 'PAID', { what: 'reversal order paid' });
-    await postNotification(signedNotification({ order_id: 'OPS-REV-1', transaction_id: 'rev-txn-1', transaction_status: 'deny' }));
+    await postNotification(
+      signedNotification({
+        order_id: 'OPS-REV-1',
+        transaction_id: 'rev-txn-1',
+        transaction_status: 'settlement',
+      }),
+    );
+    await waitFor(async () => (await readPayment(sql, 'OPS-REV-1'))?.paymentStatus === 'PAID', {
+      what: 'reversal order paid',
+    });
+    await postNotification(
+      signedNotification({ order_id: 'OPS-REV-1', transaction_id: 'rev-txn-1', transaction_status: 'deny' }),
+    );
     // dead letter: no payment row, one attempt.
     await postNotification(signedNotification({ order_id: 'OPS-DEAD-1', transaction_status: 'settlement' }));
     // Midtrans 401 and an open circuit, each seen twice (the client is the outside world here).
     for (const kind of ['unauthorized', 'circuit_open', 'unauthorized', 'circuit_open'] as const) {
       const fake = worker.ops.observeMidtrans({
-        getStatus: () => Promise.resolve(kind === 'unauthorized' ? { kind, message: 'Unauthorized' } : { kind, retryInMs: 1000 }),
+        getStatus: () =>
+          Promise.resolve(
+            kind === 'unauthorized' ? { kind, message: 'Unauthorized' } : { kind, retryInMs: 1000 },
+          ),
       });
       await fake.getStatus('OPS-X');
     }
     // stuck payments (threshold 0 in this file), checked twice.
-    await waitFor(async () => (await readPayment(sql, 'OPS-REV-1'))?.orderStatus === 'PAYMENT_REVERSED', { what: 'reversal applied' });
+    await waitFor(async () => (await readPayment(sql, 'OPS-REV-1'))?.orderStatus === 'PAYMENT_REVERSED', {
+      what: 'reversal applied',
+    });
     await worker.ops.stuckWatch!.check();
     await worker.ops.stuckWatch!.check();
 
-    const causes = ['amount rejected', 'payment in CHALLENGE', 'payment reversed', 'ran out of retries', 'Midtrans answered 401', 'Midtrans circuit is open', 'payment stuck PENDING'];
+    const causes = [
+      'amount rejected',
+      'payment in CHALLENGE',
+      'payment reversed',
+      'ran out of retries',
+      'Midtrans answered 401',
+      'Midtrans circuit is open',
+      'payment stuck PENDING',
+    ];
     const missing = () => causes.filter((c) => !received.some((r) => r.text.includes(c)));
-    await waitFor(() => missing().length === 0 || null, { timeoutMs: 20_000, what: 'every alert cause' }).catch((error: Error) => {
+    await waitFor(() => missing().length === 0 || null, {
+      timeoutMs: 20_000,
+      what: 'every alert cause',
+    }).catch((error: Error) => {
       throw new Error(`${error.message}; missing: ${missing().join(', ')}`);
     });
     // Nothing more is on its way: the alert queue is drained.
-    const alertQueue = new Queue(ALERT_QUEUES.alerts, { connection: { url: REDIS_URL }, prefix: rs.system.prefix });
+    const alertQueue = new Queue(ALERT_QUEUES.alerts, {
+      connection: { url: REDIS_URL },
+      prefix: rs.system.prefix,
+    });
     try {
-      await waitFor(async () => {
-        const counts = await alertQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        return Object.values(counts).every((n) => n === 0);
-      }, { timeoutMs: 15_000, what: 'alert queue drained' });
+      await waitFor(
+        async () => {
+          const counts = await alertQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          return Object.values(counts).every((n) => n === 0);
+        },
+        { timeoutMs: 15_000, what: 'alert queue drained' },
+      );
     } finally {
       await alertQueue.close();
     }
     for (const cause of causes.slice(0, 6)) {
-      expect({ cause, count: received.filter((r) => r.text.includes(cause)).length }).toEqual({ cause, count: 1 });
+      expect({ cause, count: received.filter((r) => r.text.includes(cause)).length }).toEqual({
+        cause,
+        count: 1,
+      });
     }
     const texts = received.map((r) => r.text);
     expect(new Set(texts).size).toBe(texts.length);
     expect(texts.join('\n')).not.toMatch(/signature|SB-Mid-server|hook|99000/);
-    expect(sample(await workerMetrics(), 'lunas_alerts_total', { cause: 'amount_rejected', result: 'deduplicated' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(await workerMetrics(), 'lunas_alerts_total', {
+        cause: 'amount_rejected',
+        result: 'deduplicated',
+      }),
+    ).toBeGreaterThanOrEqual(1);
 
     const dead = await rs.system.api.inject({ url: '/admin/payments/dead-letters', headers: auth });
-    const letters = dead.json<{ deadLetters: { orderCode: string; attempts: number; error: string }[] }>().deadLetters;
+    const letters = dead.json<{ deadLetters: { orderCode: string; attempts: number; error: string }[] }>()
+      .deadLetters;
     expect(letters).toContainEqual(expect.objectContaining({ orderCode: 'OPS-DEAD-1', attempts: 1 }));
     expect(dead.body).not.toContain('signature_key');
   });

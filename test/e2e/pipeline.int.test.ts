@@ -14,7 +14,12 @@ beforeAll(async () => {
   // A 10 s first backoff: if a notification waiting for its payment row is applied within a
   // few seconds of the insert, the fast path did it, not the backoff.
   system = await startSystem({ label: 'e2e', env: { NOTIFICATION_BACKOFF_MS: '10000' } });
-  sim = await createSimulator({ serverKey: TEST_SERVER_KEY, notificationUrl: system.webhookUrl, timeScale: 0.001, logger: false });
+  sim = await createSimulator({
+    serverKey: TEST_SERVER_KEY,
+    notificationUrl: system.webhookUrl,
+    timeScale: 0.001,
+    logger: false,
+  });
   await sim.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -32,7 +37,8 @@ const chargeVa = (orderId: string, amount = 150000) =>
 const delivered = (orderId: string, status: string) =>
   sim.deliveries(orderId).some((d) => d.transactionStatus === status && d.httpStatus === 200);
 
-const applied = async (orderCode: string) => (await syncLogs(system.db.sql, orderCode)).filter((l) => l.outcome === 'applied');
+const applied = async (orderCode: string) =>
+  (await syncLogs(system.db.sql, orderCode)).filter((l) => l.outcome === 'applied');
 
 describe('the incident: settlement arrives before the payment row is committed', () => {
   it('applies the settlement within seconds of the row insert, with one applied webhook row', async () => {
@@ -43,10 +49,19 @@ describe('the incident: settlement arrives before the payment row is committed',
 
     // Midtrans got its 200 for the settlement; the worker tried, found no row, and is waiting.
     await waitFor(() => delivered('INC-1', 'settlement'), { what: 'settlement delivered' });
-    await waitFor(async () => (await system.queue.getDelayedCount()) >= 1, { what: 'notification waiting in backoff' });
+    await waitFor(async () => (await system.queue.getDelayedCount()) >= 1, {
+      what: 'notification waiting in backoff',
+    });
     // The shop commits the payment row about 2 s after the payment.
-    await waitFor(() => Date.now() - paidAt >= 2_000, { timeoutMs: 5_000, intervalMs: 100, what: '2 s after the payment' });
-    expect(await readPayment(system.db.sql, 'INC-1')).toMatchObject({ orderStatus: 'PENDING', paymentStatus: null });
+    await waitFor(() => Date.now() - paidAt >= 2_000, {
+      timeoutMs: 5_000,
+      intervalMs: 100,
+      what: '2 s after the payment',
+    });
+    expect(await readPayment(system.db.sql, 'INC-1')).toMatchObject({
+      orderStatus: 'PENDING',
+      paymentStatus: null,
+    });
 
     await insertPayment(system.db.sql, order.orderId);
     // Within about a second; the 4 s bound is well under the 10 s the backoff would take.
@@ -54,7 +69,10 @@ describe('the incident: settlement arrives before the payment row is committed',
       timeoutMs: 4_000,
       what: 'order PAID through the fast path',
     });
-    expect(await readPayment(system.db.sql, 'INC-1')).toMatchObject({ paymentStatus: 'PAID', transactionId: sim.status('INC-1')?.transaction_id });
+    expect(await readPayment(system.db.sql, 'INC-1')).toMatchObject({
+      paymentStatus: 'PAID',
+      transactionId: sim.status('INC-1')?.transaction_id,
+    });
     expect(await applied('INC-1')).toEqual([
       expect.objectContaining({ syncType: 'webhook', fromStatus: 'PENDING', toStatus: 'PAID' }),
     ]);
@@ -69,15 +87,27 @@ describe('Midtrans misbehaving', () => {
     const settled = await sim.pay('DUP-1');
     await waitFor(() => delivered('DUP-1', 'settlement'), { what: 'settlement delivered' });
     const body = buildNotification(
-      { order_id: 'DUP-1', transaction_id: settled.transaction_id, transaction_status: 'settlement', gross_amount: settled.gross_amount },
+      {
+        order_id: 'DUP-1',
+        transaction_id: settled.transaction_id,
+        transaction_status: 'settlement',
+        gross_amount: settled.gross_amount,
+      },
       TEST_SERVER_KEY,
     );
-    const answers = await Promise.all(Array.from({ length: 4 }, () => sendNotification(system.webhookUrl, body)));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => sendNotification(system.webhookUrl, body)),
+    );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
 
-    await waitFor(async () => (await readPayment(system.db.sql, 'DUP-1'))?.orderStatus === 'PAID', { what: 'PAID' });
+    await waitFor(async () => (await readPayment(system.db.sql, 'DUP-1'))?.orderStatus === 'PAID', {
+      what: 'PAID',
+    });
     await sim.idle();
-    await waitFor(async () => (await system.queue.getActiveCount()) + (await system.queue.getWaitingCount()) === 0, { what: 'queue drained' });
+    await waitFor(
+      async () => (await system.queue.getActiveCount()) + (await system.queue.getWaitingCount()) === 0,
+      { what: 'queue drained' },
+    );
     expect(await applied('DUP-1')).toHaveLength(1);
   });
 
@@ -87,12 +117,22 @@ describe('Midtrans misbehaving', () => {
     sim.faults.set({ reorder: true, times: 1 }, { orderId: 'OOO-1' });
     await chargeVa('OOO-1');
     await sim.pay('OOO-1');
-    await waitFor(() => delivered('OOO-1', 'pending') && delivered('OOO-1', 'settlement'), { what: 'both delivered' });
-    const order1 = sim.deliveries('OOO-1').filter((d) => d.httpStatus === 200).map((d) => d.transactionStatus);
+    await waitFor(() => delivered('OOO-1', 'pending') && delivered('OOO-1', 'settlement'), {
+      what: 'both delivered',
+    });
+    const order1 = sim
+      .deliveries('OOO-1')
+      .filter((d) => d.httpStatus === 200)
+      .map((d) => d.transactionStatus);
     expect(order1).toEqual(['settlement', 'pending']);
 
-    await waitFor(async () => (await syncLogs(system.db.sql, 'OOO-1')).length === 2, { what: 'both decided' });
-    expect(await readPayment(system.db.sql, 'OOO-1')).toMatchObject({ paymentStatus: 'PAID', orderStatus: 'PAID' });
+    await waitFor(async () => (await syncLogs(system.db.sql, 'OOO-1')).length === 2, {
+      what: 'both decided',
+    });
+    expect(await readPayment(system.db.sql, 'OOO-1')).toMatchObject({
+      paymentStatus: 'PAID',
+      orderStatus: 'PAID',
+    });
     expect((await syncLogs(system.db.sql, 'OOO-1')).map((l) => l.outcome)).toEqual(['applied', 'stale']);
   });
 
@@ -101,10 +141,16 @@ describe('Midtrans misbehaving', () => {
     await insertPayment(system.db.sql, order.orderId);
     await chargeVa('AMT-1', 100000);
     await sim.pay('AMT-1');
-    await waitFor(async () => (await syncLogs(system.db.sql, 'AMT-1')).some((l) => l.outcome === 'rejected'), {
-      what: 'rejected row',
+    await waitFor(
+      async () => (await syncLogs(system.db.sql, 'AMT-1')).some((l) => l.outcome === 'rejected'),
+      {
+        what: 'rejected row',
+      },
+    );
+    expect(await readPayment(system.db.sql, 'AMT-1')).toMatchObject({
+      paymentStatus: 'PENDING',
+      orderStatus: 'PENDING',
     });
-    expect(await readPayment(system.db.sql, 'AMT-1')).toMatchObject({ paymentStatus: 'PENDING', orderStatus: 'PENDING' });
     const errorLine = system.logs.lines.find((l) => l.includes('AMT-1') && l.includes('"level":50'));
     expect(errorLine).toContain('amount mismatch');
   });
@@ -112,15 +158,27 @@ describe('Midtrans misbehaving', () => {
   it('a reversal (settlement then deny) marks the order PAYMENT_REVERSED and logs an error', async () => {
     const order = await insertOrder(system.db.sql, 'REV-1');
     await insertPayment(system.db.sql, order.orderId);
-    await sim.charge({ payment_type: 'echannel', transaction_details: { order_id: 'REV-1', gross_amount: 150000 } });
-    await sim.pay('REV-1');
-    await waitFor(async () => (await readPayment(system.db.sql, 'REV-1'))?.orderStatus === 'PAID', { what: 'PAID' });
-    await sim.reverse('REV-1');
-    await waitFor(async () => (await readPayment(system.db.sql, 'REV-1'))?.orderStatus === 'PAYMENT_REVERSED', {
-      what: 'reversed',
+    await sim.charge({
+      payment_type: 'echannel',
+      transaction_details: { order_id: 'REV-1', gross_amount: 150000 },
     });
+    await sim.pay('REV-1');
+    await waitFor(async () => (await readPayment(system.db.sql, 'REV-1'))?.orderStatus === 'PAID', {
+      what: 'PAID',
+    });
+    await sim.reverse('REV-1');
+    await waitFor(
+      async () => (await readPayment(system.db.sql, 'REV-1'))?.orderStatus === 'PAYMENT_REVERSED',
+      {
+        what: 'reversed',
+      },
+    );
     expect(await readPayment(system.db.sql, 'REV-1')).toMatchObject({ paymentStatus: 'DENIED' });
-    expect(system.logs.lines.some((l) => l.includes('REV-1') && l.includes('"reversal":true') && l.includes('"level":50'))).toBe(true);
+    expect(
+      system.logs.lines.some(
+        (l) => l.includes('REV-1') && l.includes('"reversal":true') && l.includes('"level":50'),
+      ),
+    ).toBe(true);
   });
 
   it('never writes the server key to a log line', () => {

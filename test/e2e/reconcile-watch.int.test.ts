@@ -18,7 +18,9 @@ afterAll(async () => {
 });
 
 const paid = async (code: string) =>
-  waitFor(async () => (await readPayment(rs.system.db.sql, code))?.orderStatus === 'PAID', { what: `${code} PAID` });
+  waitFor(async () => (await readPayment(rs.system.db.sql, code))?.orderStatus === 'PAID', {
+    what: `${code} PAID`,
+  });
 
 describe('the paid-payment watch', () => {
   it('finds a reversal whose deny notification was lost', async () => {
@@ -28,14 +30,27 @@ describe('the paid-payment watch', () => {
     rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-REV-1' });
     await rs.sim.reverse('WATCH-REV-1');
 
-    await waitFor(async () => (await readPayment(rs.system.db.sql, 'WATCH-REV-1'))?.orderStatus === 'PAYMENT_REVERSED', {
-      timeoutMs: 10_000,
-      what: 'reversal found by the watch',
-    });
+    await waitFor(
+      async () => (await readPayment(rs.system.db.sql, 'WATCH-REV-1'))?.orderStatus === 'PAYMENT_REVERSED',
+      {
+        timeoutMs: 10_000,
+        what: 'reversal found by the watch',
+      },
+    );
     const applied = (await syncLogs(rs.system.db.sql, 'WATCH-REV-1')).filter((l) => l.outcome === 'applied');
     expect(applied).toEqual([
-      expect.objectContaining({ syncType: 'webhook', fromStatus: 'PENDING', toStatus: 'PAID', reversal: false }),
-      expect.objectContaining({ syncType: 'reconcile', fromStatus: 'PAID', toStatus: 'DENIED', reversal: true }),
+      expect.objectContaining({
+        syncType: 'webhook',
+        fromStatus: 'PENDING',
+        toStatus: 'PAID',
+        reversal: false,
+      }),
+      expect.objectContaining({
+        syncType: 'reconcile',
+        fromStatus: 'PAID',
+        toStatus: 'DENIED',
+        reversal: true,
+      }),
     ]);
     // A final status ends the watch.
     const [row] = await rs.system.db.sql<{ watchUntil: Date | null }[]>`
@@ -47,16 +62,22 @@ describe('the paid-payment watch', () => {
   it('finds a refund whose notification was lost', async () => {
     const order = await insertOrder(rs.system.db.sql, 'WATCH-REF-1');
     await insertPayment(rs.system.db.sql, order.orderId);
-    await rs.sim.charge({ payment_type: 'gopay', transaction_details: { order_id: 'WATCH-REF-1', gross_amount: 150000 } });
+    await rs.sim.charge({
+      payment_type: 'gopay',
+      transaction_details: { order_id: 'WATCH-REF-1', gross_amount: 150000 },
+    });
     await rs.sim.pay('WATCH-REF-1');
     await paid('WATCH-REF-1');
     rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-REF-1' });
     await rs.sim.refund('WATCH-REF-1');
 
-    await waitFor(async () => (await readPayment(rs.system.db.sql, 'WATCH-REF-1'))?.paymentStatus === 'REFUNDED', {
-      timeoutMs: 10_000,
-      what: 'refund found by the watch',
-    });
+    await waitFor(
+      async () => (await readPayment(rs.system.db.sql, 'WATCH-REF-1'))?.paymentStatus === 'REFUNDED',
+      {
+        timeoutMs: 10_000,
+        what: 'refund found by the watch',
+      },
+    );
     expect(await readPayment(rs.system.db.sql, 'WATCH-REF-1')).toMatchObject({ orderStatus: 'PAID' });
   });
 

@@ -70,7 +70,9 @@ describe('a worker process SIGKILLed mid-job', () => {
         what: 'payment PAID after stalled-job recovery',
       });
       const applied = (await syncLogs(system.db.sql, 'CRASH-1')).filter((l) => l.outcome === 'applied');
-      expect(applied).toEqual([expect.objectContaining({ syncType: 'webhook', fromStatus: 'PENDING', toStatus: 'PAID' })]);
+      expect(applied).toEqual([
+        expect.objectContaining({ syncType: 'webhook', fromStatus: 'PENDING', toStatus: 'PAID' }),
+      ]);
       expect(await readPayment(system.db.sql, 'CRASH-1')).toMatchObject({ orderStatus: 'PAID' });
     } finally {
       second.kill('SIGTERM');

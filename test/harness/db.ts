@@ -26,7 +26,11 @@ export async function createTestDatabase(label = 't'): Promise<TestDatabase> {
     sql,
     async drop() {
       await sql.end({ timeout: 5 });
-      const admin = createSql({ url: `${PG_BASE_URL}/postgres`, applicationName: 'lunas-test-admin', max: 1 });
+      const admin = createSql({
+        url: `${PG_BASE_URL}/postgres`,
+        applicationName: 'lunas-test-admin',
+        max: 1,
+      });
       try {
         await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
@@ -56,7 +60,11 @@ export async function insertOrder(
   return { orderId: row.id, orderCode };
 }
 
-export async function insertPayment(sql: Sql, orderId: string, transactionId: string | null = null): Promise<string> {
+export async function insertPayment(
+  sql: Sql,
+  orderId: string,
+  transactionId: string | null = null,
+): Promise<string> {
   const [row] = await sql<{ id: string }[]>`
     INSERT INTO order_payments (order_id, transaction_id) VALUES (${orderId}, ${transactionId}) RETURNING id`;
   if (!row) {
@@ -83,7 +91,16 @@ export async function readPayment(sql: Sql, orderCode: string): Promise<PaymentV
 }
 
 export async function syncLogs(sql: Sql, orderCode: string) {
-  return sql<{ outcome: string; syncType: string; fromStatus: string | null; toStatus: string | null; reason: string | null; reversal: boolean }[]>`
+  return sql<
+    {
+      outcome: string;
+      syncType: string;
+      fromStatus: string | null;
+      toStatus: string | null;
+      reason: string | null;
+      reversal: boolean;
+    }[]
+  >`
     SELECT outcome, sync_type AS "syncType", from_status AS "fromStatus", to_status AS "toStatus", reason, reversal
     FROM core_payment_sync_logs WHERE order_code = ${orderCode} ORDER BY id`;
 }

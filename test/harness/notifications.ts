@@ -17,7 +17,12 @@ const STATUS_CODES: Record<string, string> = {
 };
 
 export function signedNotification(
-  fields: { order_id: string; transaction_status: string; gross_amount?: string; transaction_id?: string } & Record<string, unknown>,
+  fields: {
+    order_id: string;
+    transaction_status: string;
+    gross_amount?: string;
+    transaction_id?: string;
+  } & Record<string, unknown>,
   serverKey = TEST_SERVER_KEY,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -32,7 +37,11 @@ export function signedNotification(
     ...fields,
   };
   body.signature_key = computeSignature(
-    { order_id: String(body.order_id), status_code: String(body.status_code), gross_amount: String(body.gross_amount) },
+    {
+      order_id: String(body.order_id),
+      status_code: String(body.status_code),
+      gross_amount: String(body.gross_amount),
+    },
     serverKey,
   );
   return body;

@@ -18,7 +18,10 @@ export function listRoutes(app: FastifyInstance): RegisteredRoute[] {
     const path = (stack[depth - 1] ?? '') + (match[2] ?? '');
     stack[depth] = path;
     stack.length = depth + 1;
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) {
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)) {
       routes.push({ method, url: path });
     }
   }

@@ -100,7 +100,10 @@ export function spawnWorkerProcess(env: Record<string, string>): ChildProcess & 
 }
 
 /** Waits for a child to exit (bounded) and returns its exit code or signal. */
-export function exitOf(child: ChildProcess, timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function exitOf(
+  child: ChildProcess,
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }

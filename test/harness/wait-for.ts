@@ -23,7 +23,9 @@ export async function waitFor<T>(
     }
     if (Date.now() >= deadline) {
       const detail = lastError instanceof Error ? lastError.message : JSON.stringify(last);
-      throw new Error(`waitFor(${options.what ?? 'condition'}) timed out after ${timeoutMs} ms; last: ${detail}`);
+      throw new Error(
+        `waitFor(${options.what ?? 'condition'}) timed out after ${timeoutMs} ms; last: ${detail}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

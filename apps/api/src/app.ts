@@ -32,7 +32,10 @@ export interface ApiDeps {
 
 export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   const redis = createProducerRedis(config.REDIS_URL, logger);
-  const notificationQueue = new Queue(QUEUES.notifications, { connection: redis, prefix: config.QUEUE_PREFIX });
+  const notificationQueue = new Queue(QUEUES.notifications, {
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+  });
   notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
   const admin = config.ADMIN_TOKEN ? createAdminDeps(config, redis, logger) : null;
   const ops = createOpsDeps({
@@ -69,8 +72,13 @@ export interface AdminDeps {
 
 function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): AdminDeps {
   const sql = createSql({ url: config.DATABASE_URL, applicationName: 'lunas-api-admin', max: 4, logger });
-  const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, { connection: redis, prefix: config.QUEUE_PREFIX });
-  reconcileQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'reconcile queue error'));
+  const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, {
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+  });
+  reconcileQueue.on('error', (error) =>
+    logger.warn({ err: { message: error.message } }, 'reconcile queue error'),
+  );
   // QueueEvents blocks on a stream read, so it gets its own connection.
   const queueEvents = new QueueEvents(RECONCILE_QUEUES.reconcile, {
     connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
@@ -163,7 +171,10 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
         backoffMs: config.NOTIFICATION_BACKOFF_MS,
         keepCompletedSeconds: config.COMPLETED_JOB_TTL_S,
       },
-      enqueue: timedEnqueue(createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS), deps.ops.metrics),
+      enqueue: timedEnqueue(
+        createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS),
+        deps.ops.metrics,
+      ),
     },
   });
   return app;

@@ -22,7 +22,10 @@ export const apiEnvSchema = z
     /** Completed notification jobs are kept this long, so a redelivery is refused by its job id. */
     COMPLETED_JOB_TTL_S: int(60, 30 * 24 * 3600).default(NOTIFICATION_RETRY_DEFAULTS.keepCompletedSeconds),
     /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). Not recommended. */
-    REDIS_ALLOW_EVICTION: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    REDIS_ALLOW_EVICTION: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     /** Bearer token of the /admin routes (≥ 32 chars). Unset: admin routes off (refused in production). */
     ADMIN_TOKEN: z.string().min(32, 'ADMIN_TOKEN must be at least 32 characters').optional(),
     /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
@@ -39,10 +42,17 @@ export const apiEnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'ADMIN_TOKEN is required when NODE_ENV=production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message: 'ADMIN_TOKEN is required when NODE_ENV=production',
+      });
     }
   })
-  .transform((env) => ({ ...env, MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY) }));
+  .transform((env) => ({
+    ...env,
+    MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY),
+  }));
 
 export type ApiConfig = z.infer<typeof apiEnvSchema>;
 

@@ -32,12 +32,10 @@ export function createEnqueue(queue: Queue, timeoutMs: number, maxBatch = 200): 
     if (batch.length === 0) {
       return;
     }
-    queue
-      .addBulk(batch.map((p) => ({ name: JOBS.processNotification, data: p.data, opts: p.opts })))
-      .then(
-        () => batch.forEach((p) => p.resolve()),
-        (error: unknown) => batch.forEach((p) => p.reject(error)),
-      );
+    queue.addBulk(batch.map((p) => ({ name: JOBS.processNotification, data: p.data, opts: p.opts }))).then(
+      () => batch.forEach((p) => p.resolve()),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    );
   };
 
   return (data, opts) => {

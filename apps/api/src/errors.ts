@@ -2,7 +2,12 @@
 import { AppError, ERROR_CATALOG, type ErrorCode } from '@lunas/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-export function sendError(reply: FastifyReply, request: FastifyRequest, code: ErrorCode, message?: string): FastifyReply {
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  message?: string,
+): FastifyReply {
   const entry = ERROR_CATALOG[code];
   return reply
     .code(entry.httpStatus)
@@ -28,7 +33,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return sendError(reply, request, 'LUNAS_ERR_UNSUPPORTED_MEDIA');
     }
     if (status >= 400 && status < 500) {
-      return sendError(reply, request, status === 404 ? 'LUNAS_ERR_NOT_FOUND' : 'LUNAS_ERR_BAD_JSON', status === 404 ? undefined : 'Bad request');
+      return sendError(
+        reply,
+        request,
+        status === 404 ? 'LUNAS_ERR_NOT_FOUND' : 'LUNAS_ERR_BAD_JSON',
+        status === 404 ? undefined : 'Bad request',
+      );
     }
     request.log.error({ err: error }, 'unhandled error');
     if (request.url.startsWith('/webhooks/')) {
@@ -36,5 +46,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     return sendError(reply, request, 'LUNAS_ERR_INTERNAL');
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, request, 'LUNAS_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      request,
+      'LUNAS_ERR_NOT_FOUND',
+      `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    ),
+  );
 }

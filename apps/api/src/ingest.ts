@@ -9,7 +9,12 @@
  *   4. the signature matches (else 401, nothing enqueued);
  *   5. Redis acknowledges the job within the bound (else 503: Midtrans retries 4 times).
  */
-import { notificationJobId, notificationJobOptions, type NotificationJobData, type NotificationRetryPolicy } from '@lunas/core';
+import {
+  notificationJobId,
+  notificationJobOptions,
+  type NotificationJobData,
+  type NotificationRetryPolicy,
+} from '@lunas/core';
 import { notificationSchema, verifySignature } from '@lunas/midtrans';
 
 export type IngestOutcome =
@@ -76,7 +81,11 @@ export async function ingestNotification(deps: IngestDeps, rawBody: string): Pro
       notificationJobOptions(jobId, deps.retryPolicy),
     );
   } catch (error) {
-    return { kind: 'queue_unavailable', orderId: n.order_id, reason: error instanceof Error ? error.message : String(error) };
+    return {
+      kind: 'queue_unavailable',
+      orderId: n.order_id,
+      reason: error instanceof Error ? error.message : String(error),
+    };
   }
   return { kind: 'accepted', jobId, orderId: n.order_id };
 }

@@ -2,7 +2,13 @@
 import { once } from 'node:events';
 import { withTimeout } from '@lunas/core';
 import { migrateOnStart } from '@lunas/db';
-import { canEvictJobs, createLogger, inspectRedisDurability, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
+import {
+  canEvictJobs,
+  createLogger,
+  inspectRedisDurability,
+  loadConfigOrExit,
+  onShutdownSignal,
+} from '@lunas/runtime';
 import { buildApp, createApiDeps } from './app.js';
 import { loadApiConfig } from './config.js';
 

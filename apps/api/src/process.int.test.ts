@@ -51,10 +51,13 @@ describe('the API process', () => {
       MIDTRANS_SERVER_KEY: key,
       LOG_LEVEL: 'info',
     });
-    const url = await waitFor(() => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''))?.[1], {
-      timeoutMs: 20_000,
-      what: 'API listening',
-    });
+    const url = await waitFor(
+      () => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''))?.[1],
+      {
+        timeoutMs: 20_000,
+        what: 'API listening',
+      },
+    );
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     child.kill('SIGTERM');
     const exit = await exitOf(child);
@@ -68,27 +71,54 @@ describe('the API process', () => {
 describe('the API process against a Redis that may evict keys', () => {
   it('refuses to start in production, and starts with a loud warning elsewhere', async () => {
     const port = await freePort();
-    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], {
-      stdio: 'ignore',
-    });
+    const redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'allkeys-lru',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     try {
       const redisUrl = `redis://127.0.0.1:${port}`;
       await waitFor(
         async () => {
           const probe = await fetch(`http://127.0.0.1:${port}`).catch((e: unknown) => e);
           // Redis answers an HTTP request by closing the connection; any answer means it listens.
-          return !(probe instanceof Error && /ECONNREFUSED/.test(String((probe as { cause?: unknown }).cause)));
+          return !(
+            probe instanceof Error && /ECONNREFUSED/.test(String((probe as { cause?: unknown }).cause))
+          );
         },
         { timeoutMs: 10_000, what: 'test redis-server listening' },
       );
-      const env = { PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, QUEUE_PREFIX: testPrefix('evict'), MIDTRANS_SERVER_KEY: 'SB-Mid-server-evict-test', LOG_LEVEL: 'warn' };
+      const env = {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: redisUrl,
+        QUEUE_PREFIX: testPrefix('evict'),
+        MIDTRANS_SERVER_KEY: 'SB-Mid-server-evict-test',
+        LOG_LEVEL: 'warn',
+      };
       const prod = runApi({ ...env, NODE_ENV: 'production', ADMIN_TOKEN: 'y'.repeat(40) });
       expect((await exitOf(prod.child, 20_000)).code).toBe(78);
       expect(prod.output.join('')).toContain('maxmemory-policy is allkeys-lru');
 
       const dev = runApi({ ...env, LOG_LEVEL: 'info' });
       try {
-        await waitFor(() => /Server listening at/.test(dev.output.join('')), { timeoutMs: 20_000, what: 'dev API listening' });
+        await waitFor(() => /Server listening at/.test(dev.output.join('')), {
+          timeoutMs: 20_000,
+          what: 'dev API listening',
+        });
         expect(dev.output.join('')).toContain('REDIS DURABILITY');
       } finally {
         dev.child.kill('SIGTERM');

@@ -13,79 +13,80 @@ const cadence = z
 
 export const workerEnvSchema = z
   .object({
-  ...envPieces,
-  /** The worker's own port: /metrics (Prometheus), /healthz and /readyz; 0 turns it off. */
-  METRICS_PORT: int(0, 65_535).default(9464),
-  /** Interface the worker's metrics and health endpoints bind to. */
-  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
-  /** Jobs one worker process runs at once. */
-  WORKER_CONCURRENCY: int(1, 256).default(8),
-  /** How long a worker's lock on an active job lasts without renewal (BullMQ lockDuration). */
-  JOB_LOCK_MS: int(1_000, 600_000).default(5_000),
-  /** How often workers look for jobs whose owner died (BullMQ stalledInterval). */
-  STALLED_INTERVAL_MS: int(1_000, 600_000).default(5_000),
-  /** Times a job may stall (its worker killed) before it is failed. */
-  MAX_STALLED_COUNT: int(0, 100).default(5),
+    ...envPieces,
+    /** The worker's own port: /metrics (Prometheus), /healthz and /readyz; 0 turns it off. */
+    METRICS_PORT: int(0, 65_535).default(9464),
+    /** Interface the worker's metrics and health endpoints bind to. */
+    METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Jobs one worker process runs at once. */
+    WORKER_CONCURRENCY: int(1, 256).default(8),
+    /** How long a worker's lock on an active job lasts without renewal (BullMQ lockDuration). */
+    JOB_LOCK_MS: int(1_000, 600_000).default(5_000),
+    /** How often workers look for jobs whose owner died (BullMQ stalledInterval). */
+    STALLED_INTERVAL_MS: int(1_000, 600_000).default(5_000),
+    /** Times a job may stall (its worker killed) before it is failed. */
+    MAX_STALLED_COUNT: int(0, 100).default(5),
 
-  // Reconciliation (docs/reconciliation.md).
-  /** Midtrans Core API base URL; overrides MIDTRANS_IS_PRODUCTION (point it at the simulator). */
-  MIDTRANS_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** Use https://api.midtrans.com instead of the sandbox when no base URL is given. */
-  MIDTRANS_IS_PRODUCTION: boolish.default(false),
-  /** Timeout of one Get Status call, ms. */
-  MIDTRANS_TIMEOUT_MS: int(100, 60_000).default(10_000),
-  /** Get Status calls per second across every worker process (one Redis-held limit). */
-  MIDTRANS_RATE_LIMIT: int(1, 1_000_000).default(20),
-  /** Consecutive retryable Midtrans failures (429/5xx/timeout) that open the circuit. */
-  MIDTRANS_CIRCUIT_THRESHOLD: int(1, 1_000).default(5),
-  /** How long an open circuit stops all Midtrans calls before one probe, ms. */
-  MIDTRANS_CIRCUIT_COOLDOWN_MS: int(100, 3_600_000).default(30_000),
-  /** Run the scheduled sweep and reconcile jobs in this process. */
-  RECONCILE_ENABLED: boolish.default(true),
-  /** Sweep interval, ms. */
-  RECONCILE_EVERY_MS: int(200, 24 * 3_600_000).default(300_000),
-  /** A payment is first checked this long after it was created (its notification comes first), ms. */
-  RECONCILE_MIN_AGE_MS: int(0, 30 * 24 * 3_600_000).default(300_000),
-  /**
-   * After a payment is paid, keep checking it this long (on the cadence) for a reversal or a
-   * refund whose notification was lost, ms; 0 turns the watch off. Reversals usually come
-   * within 1–5 minutes.
-   */
-  RECONCILE_PAID_WATCH_MS: int(0, 30 * 24 * 3_600_000).default(3_600_000),
-  /** Delay after the 1st, 2nd, … check of a payment, ms; the last step repeats. */
-  RECONCILE_CADENCE_MS: cadence.default([60_000, 300_000, 900_000, 3_600_000]),
-  /** Rows the sweep reads per page (keyset pagination; bounds memory). */
-  RECONCILE_PAGE_SIZE: int(1, 10_000).default(500),
-  /** Most checks one sweep enqueues; default: what the rate limit can serve before the next sweep. */
-  RECONCILE_MAX_PER_SWEEP: int(1, 100_000_000).optional(),
-  /** Reconcile jobs one worker process runs at once. */
-  RECONCILE_CONCURRENCY: int(1, 256).default(4),
-  /** Attempts of one check on 5xx/timeouts before it waits for its next due time. */
-  RECONCILE_ATTEMPTS: int(1, 50).default(4),
-  /** First retry delay of a check; doubles each retry, ms. */
-  RECONCILE_BACKOFF_MS: int(10, 600_000).default(2_000),
-  /** A payment Midtrans still does not know (404) this long after creation is flagged, ms. */
-  RECONCILE_UNKNOWN_AFTER_MS: int(0, 365 * 24 * 3_600_000).default(24 * 3_600_000),
-  /** Dead-lettered notifications (no payment row) the sweep looks at per run. */
-  RECONCILE_REDRIVE_LIMIT: int(0, 100_000).default(500),
+    // Reconciliation (docs/reconciliation.md).
+    /** Midtrans Core API base URL; overrides MIDTRANS_IS_PRODUCTION (point it at the simulator). */
+    MIDTRANS_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Use https://api.midtrans.com instead of the sandbox when no base URL is given. */
+    MIDTRANS_IS_PRODUCTION: boolish.default(false),
+    /** Timeout of one Get Status call, ms. */
+    MIDTRANS_TIMEOUT_MS: int(100, 60_000).default(10_000),
+    /** Get Status calls per second across every worker process (one Redis-held limit). */
+    MIDTRANS_RATE_LIMIT: int(1, 1_000_000).default(20),
+    /** Consecutive retryable Midtrans failures (429/5xx/timeout) that open the circuit. */
+    MIDTRANS_CIRCUIT_THRESHOLD: int(1, 1_000).default(5),
+    /** How long an open circuit stops all Midtrans calls before one probe, ms. */
+    MIDTRANS_CIRCUIT_COOLDOWN_MS: int(100, 3_600_000).default(30_000),
+    /** Run the scheduled sweep and reconcile jobs in this process. */
+    RECONCILE_ENABLED: boolish.default(true),
+    /** Sweep interval, ms. */
+    RECONCILE_EVERY_MS: int(200, 24 * 3_600_000).default(300_000),
+    /** A payment is first checked this long after it was created (its notification comes first), ms. */
+    RECONCILE_MIN_AGE_MS: int(0, 30 * 24 * 3_600_000).default(300_000),
+    /**
+     * After a payment is paid, keep checking it this long (on the cadence) for a reversal or a
+     * refund whose notification was lost, ms; 0 turns the watch off. Reversals usually come
+     * within 1–5 minutes.
+     */
+    RECONCILE_PAID_WATCH_MS: int(0, 30 * 24 * 3_600_000).default(3_600_000),
+    /** Delay after the 1st, 2nd, … check of a payment, ms; the last step repeats. */
+    RECONCILE_CADENCE_MS: cadence.default([60_000, 300_000, 900_000, 3_600_000]),
+    /** Rows the sweep reads per page (keyset pagination; bounds memory). */
+    RECONCILE_PAGE_SIZE: int(1, 10_000).default(500),
+    /** Most checks one sweep enqueues; default: what the rate limit can serve before the next sweep. */
+    RECONCILE_MAX_PER_SWEEP: int(1, 100_000_000).optional(),
+    /** Reconcile jobs one worker process runs at once. */
+    RECONCILE_CONCURRENCY: int(1, 256).default(4),
+    /** Attempts of one check on 5xx/timeouts before it waits for its next due time. */
+    RECONCILE_ATTEMPTS: int(1, 50).default(4),
+    /** First retry delay of a check; doubles each retry, ms. */
+    RECONCILE_BACKOFF_MS: int(10, 600_000).default(2_000),
+    /** A payment Midtrans still does not know (404) this long after creation is flagged, ms. */
+    RECONCILE_UNKNOWN_AFTER_MS: int(0, 365 * 24 * 3_600_000).default(24 * 3_600_000),
+    /** Dead-lettered notifications (no payment row) the sweep looks at per run. */
+    RECONCILE_REDRIVE_LIMIT: int(0, 100_000).default(500),
 
-  // Operations (docs/operations.md). Metrics are served at /metrics on METRICS_PORT.
-  /** Slack-compatible incoming webhook for alerts; unset: alerts are only logged. A secret. */
-  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** One alert per cause and key (order, job) within this window, s. */
-  ALERT_DEDUPE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
-  /** A PENDING payment older than this raises a stuck_payment alert, minutes. */
-  ALERT_STUCK_AFTER_MINUTES: int(0, 525_600).default(30),
-  /** How often each worker looks for stuck payments, ms; 0 turns the check off. */
-  ALERT_STUCK_CHECK_MS: int(0, 24 * 3_600_000).default(60_000),
-  /** Timeout of one alert delivery, ms. */
-  ALERT_TIMEOUT_MS: int(100, 60_000).default(5_000),
-})
+    // Operations (docs/operations.md). Metrics are served at /metrics on METRICS_PORT.
+    /** Slack-compatible incoming webhook for alerts; unset: alerts are only logged. A secret. */
+    ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** One alert per cause and key (order, job) within this window, s. */
+    ALERT_DEDUPE_TTL_S: int(1, 30 * 24 * 3600).default(24 * 3600),
+    /** A PENDING payment older than this raises a stuck_payment alert, minutes. */
+    ALERT_STUCK_AFTER_MINUTES: int(0, 525_600).default(30),
+    /** How often each worker looks for stuck payments, ms; 0 turns the check off. */
+    ALERT_STUCK_CHECK_MS: int(0, 24 * 3_600_000).default(60_000),
+    /** Timeout of one alert delivery, ms. */
+    ALERT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  })
   .transform((env) => ({
     ...env,
     MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY),
     RECONCILE_MAX_PER_SWEEP:
-      env.RECONCILE_MAX_PER_SWEEP ?? Math.max(1, Math.floor((env.MIDTRANS_RATE_LIMIT * env.RECONCILE_EVERY_MS) / 1000)),
+      env.RECONCILE_MAX_PER_SWEEP ??
+      Math.max(1, Math.floor((env.MIDTRANS_RATE_LIMIT * env.RECONCILE_EVERY_MS) / 1000)),
   }));
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

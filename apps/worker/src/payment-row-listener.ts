@@ -29,23 +29,29 @@ export function listenForPaymentRows(
     attempted = resolve;
   });
   const subscribe = (): void => {
-    sql.listen(PAYMENT_INSERTED_CHANNEL, onInserted).finally(() => attempted()).then(
-      (meta) => {
-        if (closed) {
-          void meta.unlisten().catch(() => undefined);
-          return;
-        }
-        unlisten = () => meta.unlisten();
-        logger.debug('listening for new payment rows (fast path on)');
-      },
-      (error: unknown) => {
-        if (closed) {
-          return;
-        }
-        logger.warn({ err: { message: (error as Error).message }, retryMs }, 'cannot LISTEN for new payment rows yet; fast path off, retrying');
-        timer = setTimeout(subscribe, retryMs);
-      },
-    );
+    sql
+      .listen(PAYMENT_INSERTED_CHANNEL, onInserted)
+      .finally(() => attempted())
+      .then(
+        (meta) => {
+          if (closed) {
+            void meta.unlisten().catch(() => undefined);
+            return;
+          }
+          unlisten = () => meta.unlisten();
+          logger.debug('listening for new payment rows (fast path on)');
+        },
+        (error: unknown) => {
+          if (closed) {
+            return;
+          }
+          logger.warn(
+            { err: { message: (error as Error).message }, retryMs },
+            'cannot LISTEN for new payment rows yet; fast path off, retrying',
+          );
+          timer = setTimeout(subscribe, retryMs);
+        },
+      );
   };
   subscribe();
   return {

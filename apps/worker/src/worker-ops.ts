@@ -13,7 +13,13 @@
 import { ALERT_QUEUES, isAppError, QUEUES, type AlertJobData } from '@lunas/core';
 import type { Sql } from '@lunas/db';
 import type { MidtransClient } from '@lunas/midtrans';
-import { createMetrics, createPaymentEventPublisher, createWorkerRedis, type LunasMetrics, type Logger } from '@lunas/runtime';
+import {
+  createMetrics,
+  createPaymentEventPublisher,
+  createWorkerRedis,
+  type LunasMetrics,
+  type Logger,
+} from '@lunas/runtime';
 import { Queue, Worker, type Job } from 'bullmq';
 import { alertsForResult, deadLetterAlert, midtransAlert, type AlertDraft } from './alerts/alert-rules.js';
 import { createAlerter, type Alerter } from './alerts/alerter.js';
@@ -37,7 +43,11 @@ export interface WorkerOps {
   close(): Promise<void>;
 }
 
-export function startWorkerOps(deps: { readonly config: WorkerConfig; readonly logger: Logger; readonly sql: Sql }): WorkerOps {
+export function startWorkerOps(deps: {
+  readonly config: WorkerConfig;
+  readonly logger: Logger;
+  readonly sql: Sql;
+}): WorkerOps {
   const { config, logger, sql } = deps;
   const prefix = config.QUEUE_PREFIX;
   const metrics = createMetrics({ role: 'worker' });
@@ -45,11 +55,27 @@ export function startWorkerOps(deps: { readonly config: WorkerConfig; readonly l
   const events = createPaymentEventPublisher(redis, prefix, logger);
 
   const webhookUrl = config.ALERT_WEBHOOK_URL;
-  const alertQueue = webhookUrl ? new Queue<AlertJobData>(ALERT_QUEUES.alerts, { connection: redis, prefix }) : null;
+  const alertQueue = webhookUrl
+    ? new Queue<AlertJobData>(ALERT_QUEUES.alerts, { connection: redis, prefix })
+    : null;
   alertQueue?.on('error', (error) => logger.warn({ err: { message: error.message } }, 'alert queue error'));
-  const alerter = createAlerter({ redis, prefix, queue: alertQueue, dedupeTtlS: config.ALERT_DEDUPE_TTL_S, logger, metrics });
+  const alerter = createAlerter({
+    redis,
+    prefix,
+    queue: alertQueue,
+    dedupeTtlS: config.ALERT_DEDUPE_TTL_S,
+    logger,
+    metrics,
+  });
   const raise = (draft: AlertDraft): void => {
-    alerter.raise(draft).catch((error: unknown) => logger.warn({ err: error, alert: draft.cause }, 'alert could not be queued; the next sighting retries'));
+    alerter
+      .raise(draft)
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error, alert: draft.cause },
+          'alert could not be queued; the next sighting retries',
+        ),
+      );
   };
 
   let alertWorkerRedis: ReturnType<typeof createWorkerRedis> | null = null;
@@ -64,7 +90,13 @@ export function startWorkerOps(deps: { readonly config: WorkerConfig; readonly l
     alertWorker.on('error', (error) => logger.error({ err: error }, 'alert worker error'));
   }
   const stuckWatch = webhookUrl
-    ? startStuckWatch({ sql, alerter, logger, afterMinutes: config.ALERT_STUCK_AFTER_MINUTES, everyMs: config.ALERT_STUCK_CHECK_MS })
+    ? startStuckWatch({
+        sql,
+        alerter,
+        logger,
+        afterMinutes: config.ALERT_STUCK_AFTER_MINUTES,
+        everyMs: config.ALERT_STUCK_CHECK_MS,
+      })
     : null;
   const ops: WorkerOps = {
     metrics,
@@ -137,7 +169,14 @@ function observeJobs(worker: Worker, metrics: LunasMetrics, raise: (draft: Alert
     const dead = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
     metrics.jobDuration.observe({ queue, outcome: dead ? 'dead' : 'failed' }, attemptSeconds(job));
     if (dead && queue === QUEUES.notifications && job.id) {
-      raise(deadLetterAlert(job.id, orderCodeOf(job.data), job.attemptsMade, isAppError(error) ? error.code : error.name));
+      raise(
+        deadLetterAlert(
+          job.id,
+          orderCodeOf(job.data),
+          job.attemptsMade,
+          isAppError(error) ? error.code : error.name,
+        ),
+      );
     }
   });
 }

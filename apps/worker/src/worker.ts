@@ -26,7 +26,7 @@ export interface WorkerHandle {
 }
 
 export interface StartWorkerOptions {
-  /** Called after every decided result (tests and, later, live events use it). */
+  /** Called after every decided result, after metrics, live events and alerts have seen it. */
   readonly onApplied?: (result: ApplyStatusResult) => void;
 }
 
@@ -45,7 +45,9 @@ export async function startWorker(
   const queueRedis = createWorkerRedis(config.REDIS_URL, logger);
   const prefix = config.QUEUE_PREFIX;
   const notificationQueue = new Queue(QUEUES.notifications, { connection: queueRedis, prefix });
-  notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'notification queue error'));
+  notificationQueue.on('error', (error) =>
+    logger.warn({ err: { message: error.message } }, 'notification queue error'),
+  );
   const awaiting = new AwaitingPayments(queueRedis, prefix, notificationQueue, logger);
   const ops = startWorkerOps({ config, logger, sql });
   // Every decided result feeds metrics, the live event bus and alerts, then the caller's hook.
@@ -80,7 +82,9 @@ export async function startWorker(
   );
   ops.observeWorker(notificationWorker);
   notificationWorker.on('error', (error) => logger.error({ err: error }, 'notification worker error'));
-  notificationWorker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died); re-queued'));
+  notificationWorker.on('stalled', (jobId) =>
+    logger.warn({ jobId }, 'job stalled (its worker died); re-queued'),
+  );
   notificationWorker.on('failed', (job, error) => {
     if (!job) {
       return;
@@ -88,7 +92,10 @@ export async function startWorker(
     const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
     const fields = { jobId: job.id, attempt: job.attemptsMade, err: { message: error.message } };
     if (exhausted) {
-      logger.error(fields, 'notification job failed for good; it stays in the failed set (dead letter) for re-drive');
+      logger.error(
+        fields,
+        'notification job failed for good; it stays in the failed set (dead letter) for re-drive',
+      );
     } else {
       logger.debug(fields, 'notification job attempt failed; retrying with backoff');
     }
@@ -96,11 +103,23 @@ export async function startWorker(
 
   // Fast path: the trigger on order_payments NOTIFYs at commit.
   const listener = listenForPaymentRows(sql, logger, (orderCode) => {
-    awaiting.wake(orderCode).catch((error: unknown) => logger.warn({ err: error, orderCode }, 'fast path failed; backoff will retry'));
+    awaiting
+      .wake(orderCode)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, orderCode }, 'fast path failed; backoff will retry'),
+      );
   });
   await listener.firstAttempt;
 
-  const reconcile = config.RECONCILE_ENABLED ? await startReconcile({ config, sql, logger, onApplied, observeMidtrans: (client) => ops.observeMidtrans(client) }) : null;
+  const reconcile = config.RECONCILE_ENABLED
+    ? await startReconcile({
+        config,
+        sql,
+        logger,
+        onApplied,
+        observeMidtrans: (client) => ops.observeMidtrans(client),
+      })
+    : null;
   if (reconcile) {
     ops.observeWorker(reconcile.reconcileWorker);
     ops.observeWorker(reconcile.sweepWorker);

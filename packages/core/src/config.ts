@@ -56,10 +56,15 @@ export function resolveServerKey(nodeEnv: string, key: string | undefined): stri
  * Parses env with a schema and turns every problem into one message that names the
  * variables (never their values: some are secrets).
  */
-export function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.infer<T> {
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.infer<T> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`,
+    );
     throw new AppError('LUNAS_ERR_CONFIG', `Invalid configuration: ${problems.join('; ')}`);
   }
   return Object.freeze(result.data) as z.infer<T>;

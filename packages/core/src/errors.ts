@@ -5,16 +5,28 @@
 export const ERROR_CATALOG = {
   LUNAS_ERR_CONFIG: { httpStatus: 500, retryable: false, message: 'Invalid configuration' },
   LUNAS_ERR_BAD_JSON: { httpStatus: 400, retryable: false, message: 'Request body is not valid JSON' },
-  LUNAS_ERR_BAD_NOTIFICATION: { httpStatus: 400, retryable: false, message: 'Notification is missing required fields' },
+  LUNAS_ERR_BAD_NOTIFICATION: {
+    httpStatus: 400,
+    retryable: false,
+    message: 'Notification is missing required fields',
+  },
   LUNAS_ERR_BAD_SIGNATURE: { httpStatus: 401, retryable: false, message: 'Missing or invalid signature_key' },
   LUNAS_ERR_BODY_TOO_LARGE: { httpStatus: 413, retryable: false, message: 'Request body is too large' },
   LUNAS_ERR_UNSUPPORTED_MEDIA: { httpStatus: 415, retryable: false, message: 'Unsupported content type' },
-  LUNAS_ERR_QUEUE_UNAVAILABLE: { httpStatus: 503, retryable: true, message: 'Queue unavailable; retry later' },
+  LUNAS_ERR_QUEUE_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    message: 'Queue unavailable; retry later',
+  },
   LUNAS_ERR_NOT_FOUND: { httpStatus: 404, retryable: false, message: 'Not found' },
   LUNAS_ERR_UNAUTHORIZED: { httpStatus: 401, retryable: false, message: 'Unauthorized' },
   LUNAS_ERR_CSRF: { httpStatus: 403, retryable: false, message: 'Missing or invalid CSRF token' },
   LUNAS_ERR_RATE_LIMITED: { httpStatus: 429, retryable: true, message: 'Too many attempts; retry later' },
-  LUNAS_ERR_PAYMENT_NOT_FOUND: { httpStatus: 404, retryable: true, message: 'No payment row matches this notification yet' },
+  LUNAS_ERR_PAYMENT_NOT_FOUND: {
+    httpStatus: 404,
+    retryable: true,
+    message: 'No payment row matches this notification yet',
+  },
   LUNAS_ERR_INTERNAL: { httpStatus: 500, retryable: false, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean; message: string }>;
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decideTransition, mapMidtransStatus, PAYMENT_STATUSES, type PaymentStatus } from './payment-state.js';
+import {
+  decideTransition,
+  mapMidtransStatus,
+  PAYMENT_STATUSES,
+  type PaymentStatus,
+} from './payment-state.js';
 
 describe('mapMidtransStatus', () => {
   it.each([
@@ -51,7 +56,10 @@ const TABLE: Record<PaymentStatus, Record<PaymentStatus, 'A' | 'R' | 'D' | 'S'>>
 };
 
 function row(...verdicts: ('A' | 'R' | 'D' | 'S')[]): Record<PaymentStatus, 'A' | 'R' | 'D' | 'S'> {
-  return Object.fromEntries(PAYMENT_STATUSES.map((s, i) => [s, verdicts[i]])) as Record<PaymentStatus, 'A' | 'R' | 'D' | 'S'>;
+  return Object.fromEntries(PAYMENT_STATUSES.map((s, i) => [s, verdicts[i]])) as Record<
+    PaymentStatus,
+    'A' | 'R' | 'D' | 'S'
+  >;
 }
 
 describe('decideTransition', () => {

@@ -56,7 +56,10 @@ export function isPaymentStatus(value: string): value is PaymentStatus {
  * Comparison is case-insensitive: one Get Status sample says "PENDING".
  * Returns null for a status Midtrans may add in future; the caller rejects it, loudly.
  */
-export function mapMidtransStatus(transactionStatus: string, fraudStatus?: string | null): PaymentStatus | null {
+export function mapMidtransStatus(
+  transactionStatus: string,
+  fraudStatus?: string | null,
+): PaymentStatus | null {
   const status = transactionStatus.trim().toLowerCase();
   const fraud = fraudStatus?.trim().toLowerCase();
   switch (status) {
@@ -110,8 +113,18 @@ const RANK: Record<PaymentStatus, number> = {
   FAILED: 5,
 };
 
-const UNPAID_FAILURES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(['DENIED', 'CANCELLED', 'EXPIRED', 'FAILED']);
-const PAID_BRANCH: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CHARGEBACK']);
+const UNPAID_FAILURES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
+  'DENIED',
+  'CANCELLED',
+  'EXPIRED',
+  'FAILED',
+]);
+const PAID_BRANCH: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
+  'PAID',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+  'CHARGEBACK',
+]);
 
 /**
  * True for statuses that mean the customer's money reached the merchant at some point: PAID
@@ -124,7 +137,12 @@ export function isPaidBranch(status: PaymentStatus): boolean {
 
 export type TransitionDecision =
   /** Move the payment to `to`. `reversal` marks a paid payment that Midtrans took back. */
-  | { readonly kind: 'apply'; readonly from: PaymentStatus; readonly to: PaymentStatus; readonly reversal: boolean }
+  | {
+      readonly kind: 'apply';
+      readonly from: PaymentStatus;
+      readonly to: PaymentStatus;
+      readonly reversal: boolean;
+    }
   /** Same status again: nothing to do. */
   | { readonly kind: 'duplicate'; readonly status: PaymentStatus }
   /** Older than what we hold (a late pending after settlement, say): nothing to do. */

@@ -7,7 +7,9 @@ export function isPostgresError(error: unknown): error is postgres.PostgresError
 
 /** 23505: a unique constraint refused the row. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  return isPostgresError(error) && error.code === '23505' && (!constraint || error.constraint_name === constraint);
+  return (
+    isPostgresError(error) && error.code === '23505' && (!constraint || error.constraint_name === constraint)
+  );
 }
 
 /**
@@ -22,5 +24,10 @@ export function isTransientDbError(error: unknown): boolean {
     return /^(08|53|57P|55P03|57014|40001|40P01)/.test(error.code);
   }
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED)$/.test(code);
+  return (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED)$/.test(
+      code,
+    )
+  );
 }

@@ -1,4 +1,11 @@
-export { createSql, runTx, type Sql, type TransactionSql, type CreateSqlOptions, type DbLogger } from './client.js';
+export {
+  createSql,
+  runTx,
+  type Sql,
+  type TransactionSql,
+  type CreateSqlOptions,
+  type DbLogger,
+} from './client.js';
 export { migrate, loadMigrations, type Migration, type MigrateResult } from './migrate.js';
 export { ensureDatabase } from './ensure-database.js';
 export { migrateOnStart } from './migrate-on-start.js';

@@ -25,7 +25,10 @@ export async function migrateOnStart(
       if (!isTransientDbError(error) || attempt >= attempts) {
         throw error;
       }
-      logger.warn({ attempt, err: { message: (error as Error).message } }, 'database not reachable for migrations; retrying');
+      logger.warn(
+        { attempt, err: { message: (error as Error).message } },
+        'database not reachable for migrations; retrying',
+      );
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     } finally {
       await sql.end({ timeout: 5 });

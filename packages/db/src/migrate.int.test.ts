@@ -22,11 +22,15 @@ afterAll(async () => {
 
 describe('migrate', () => {
   it('applies each migration once when five processes run it at the same moment', async () => {
-    const clients = Array.from({ length: 5 }, () => createSql({ url: emptyUrl, applicationName: 'lunas-mig-test', max: 1 }));
+    const clients = Array.from({ length: 5 }, () =>
+      createSql({ url: emptyUrl, applicationName: 'lunas-mig-test', max: 1 }),
+    );
     try {
       const results = await Promise.all(clients.map((sql) => migrate(sql)));
       const applied = results.flatMap((r) => r.applied);
-      const files = (await readdir(fileURLToPath(new URL('./migrations/', import.meta.url)))).filter((f) => f.endsWith('.sql'));
+      const files = (await readdir(fileURLToPath(new URL('./migrations/', import.meta.url)))).filter((f) =>
+        f.endsWith('.sql'),
+      );
       expect(applied.sort()).toEqual(files.map((f) => f.replace(/\.sql$/, '')).sort());
       const [first] = clients;
       const rows = await first!`SELECT version FROM lunas_schema_migrations ORDER BY version`;
@@ -43,7 +47,10 @@ describe('migrate', () => {
     for (const file of await readdir(source)) {
       await writeFile(join(dir, file), await readFile(join(source, file), 'utf8'));
     }
-    await writeFile(join(dir, '0001_init.sql'), `${await readFile(join(dir, '0001_init.sql'), 'utf8')}\n-- edited\n`);
+    await writeFile(
+      join(dir, '0001_init.sql'),
+      `${await readFile(join(dir, '0001_init.sql'), 'utf8')}\n-- edited\n`,
+    );
     await expect(migrate(db.sql, { dir })).rejects.toThrow(/0001_init changed after it was applied/);
   });
 });

@@ -16,7 +16,10 @@ afterAll(async () => {
 
 describe('postgres.js nextWrite guard', () => {
   it('is installed in the driver that Lunas loads', () => {
-    const connection = readFileSync(fileURLToPath(new URL('./connection.js', import.meta.resolve('postgres'))), 'utf8');
+    const connection = readFileSync(
+      fileURLToPath(new URL('./connection.js', import.meta.resolve('postgres'))),
+      'utf8',
+    );
     expect(connection).toContain('lunas: nextWrite guard');
   });
 

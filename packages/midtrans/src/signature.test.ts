@@ -10,11 +10,15 @@ const V201 =
 
 describe('Midtrans signature', () => {
   it('matches the reference vector for a settlement (status 200)', () => {
-    expect(computeSignature({ order_id: 'order-123', status_code: '200', gross_amount: '10000.00' }, KEY)).toBe(V200);
+    expect(
+      computeSignature({ order_id: 'order-123', status_code: '200', gross_amount: '10000.00' }, KEY),
+    ).toBe(V200);
   });
 
   it('matches the reference vector for a pending (status 201)', () => {
-    expect(computeSignature({ order_id: 'order-123', status_code: '201', gross_amount: '10000.00' }, KEY)).toBe(V201);
+    expect(
+      computeSignature({ order_id: 'order-123', status_code: '201', gross_amount: '10000.00' }, KEY),
+    ).toBe(V201);
   });
 
   it('hashes the amount as sent: "10000" differs from "10000.00"', () => {

@@ -34,12 +34,19 @@ export interface PaymentEventPublisher {
   publish(event: PaymentEvent): void;
 }
 
-export function createPaymentEventPublisher(redis: Redis, queuePrefix: string, logger: Logger): PaymentEventPublisher {
+export function createPaymentEventPublisher(
+  redis: Redis,
+  queuePrefix: string,
+  logger: Logger,
+): PaymentEventPublisher {
   const channel = paymentEventsChannel(queuePrefix);
   return {
     publish(event) {
       redis.publish(channel, JSON.stringify(event)).catch((error: unknown) => {
-        logger.debug({ err: { message: error instanceof Error ? error.message : String(error) } }, 'payment event not published');
+        logger.debug(
+          { err: { message: error instanceof Error ? error.message : String(error) } },
+          'payment event not published',
+        );
       });
     },
   };
@@ -60,10 +67,20 @@ export interface PaymentEventSubscriber {
  * One dedicated subscriber connection per process (a connection in subscriber mode can run no
  * other command), shared by every listener. ioredis re-subscribes by itself after a reconnect.
  */
-export function createPaymentEventSubscriber(url: string, queuePrefix: string, logger: Logger): PaymentEventSubscriber {
+export function createPaymentEventSubscriber(
+  url: string,
+  queuePrefix: string,
+  logger: Logger,
+): PaymentEventSubscriber {
   const channel = paymentEventsChannel(queuePrefix);
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy: (times) => Math.min(times * 200, 2_000) });
-  redis.on('error', (error: Error) => logger.debug({ err: { message: error.message } }, 'event subscriber connection error'));
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  redis.on('error', (error: Error) =>
+    logger.debug({ err: { message: error.message } }, 'event subscriber connection error'),
+  );
   const listeners = new Set<PaymentEventListener>();
   const subscribed = redis.subscribe(channel).then(() => undefined);
   subscribed.catch((error: unknown) => logger.warn({ err: error }, 'event subscription failed'));

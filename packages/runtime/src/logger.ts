@@ -22,7 +22,15 @@ export const REDACT_PATHS = [
   '*.signature_key',
 ];
 
-export function createLogger(options: { name: string; level: LevelWithSilent; destination?: pino.DestinationStream }): Logger {
-  const base = { name: options.name, level: options.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+export function createLogger(options: {
+  name: string;
+  level: LevelWithSilent;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const base = {
+    name: options.name,
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
   return options.destination ? pino(base, options.destination) : pino(base);
 }

@@ -26,7 +26,9 @@ describe('metrics', () => {
       metrics,
       () => {
         reads += 1;
-        return fail ? Promise.reject(new Error('db down')) : Promise.resolve({ stuck: reads, mismatches: { reversal: 2 } });
+        return fail
+          ? Promise.reject(new Error('db down'))
+          : Promise.resolve({ stuck: reads, mismatches: { reversal: 2 } });
       },
       { cacheMs: 1_000, now: () => now },
     );

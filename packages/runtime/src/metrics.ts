@@ -35,7 +35,10 @@ export interface LunasMetrics {
   render(): Promise<string>;
 }
 
-export function createMetrics(options: { readonly role: 'api' | 'worker'; readonly defaultMetrics?: boolean }): LunasMetrics {
+export function createMetrics(options: {
+  readonly role: 'api' | 'worker';
+  readonly defaultMetrics?: boolean;
+}): LunasMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ role: options.role });
   if (options.defaultMetrics ?? true) {
@@ -44,7 +47,12 @@ export function createMetrics(options: { readonly role: 'api' | 'worker'; readon
   const registers = [registry];
   return {
     registry,
-    webhookRequests: new Counter({ name: 'lunas_webhook_requests_total', help: 'Midtrans webhook requests by outcome', labelNames: ['outcome'], registers }),
+    webhookRequests: new Counter({
+      name: 'lunas_webhook_requests_total',
+      help: 'Midtrans webhook requests by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
     enqueueDuration: new Histogram({
       name: 'lunas_enqueue_duration_seconds',
       help: 'Time until Redis acknowledged a notification job',
@@ -59,9 +67,24 @@ export function createMetrics(options: { readonly role: 'api' | 'worker'; readon
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    paymentResults: new Counter({ name: 'lunas_payment_results_total', help: 'Payment results decided by the state machine, by outcome', labelNames: ['outcome'], registers }),
-    transitions: new Counter({ name: 'lunas_payment_transitions_total', help: 'Payment status transitions by from and to', labelNames: ['from', 'to'], registers }),
-    midtransRequests: new Counter({ name: 'lunas_midtrans_requests_total', help: 'Midtrans Get Status calls by result', labelNames: ['result'], registers }),
+    paymentResults: new Counter({
+      name: 'lunas_payment_results_total',
+      help: 'Payment results decided by the state machine, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    transitions: new Counter({
+      name: 'lunas_payment_transitions_total',
+      help: 'Payment status transitions by from and to',
+      labelNames: ['from', 'to'],
+      registers,
+    }),
+    midtransRequests: new Counter({
+      name: 'lunas_midtrans_requests_total',
+      help: 'Midtrans Get Status calls by result',
+      labelNames: ['result'],
+      registers,
+    }),
     midtransDuration: new Histogram({
       name: 'lunas_midtrans_request_duration_seconds',
       help: 'Latency of Midtrans Get Status calls by result',
@@ -69,8 +92,17 @@ export function createMetrics(options: { readonly role: 'api' | 'worker'; readon
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
     }),
-    alerts: new Counter({ name: 'lunas_alerts_total', help: 'Operational alerts by cause and result', labelNames: ['cause', 'result'], registers }),
-    sseClients: new Gauge({ name: 'lunas_console_event_streams', help: 'Open console event streams (SSE)', registers }),
+    alerts: new Counter({
+      name: 'lunas_alerts_total',
+      help: 'Operational alerts by cause and result',
+      labelNames: ['cause', 'result'],
+      registers,
+    }),
+    sseClients: new Gauge({
+      name: 'lunas_console_event_streams',
+      help: 'Open console event streams (SSE)',
+      registers,
+    }),
     render: () => registry.metrics(),
   };
 }

@@ -27,7 +27,9 @@ export async function inspectRedisDurability(redis: Redis): Promise<RedisDurabil
   if (maxmemoryPolicy === null) {
     problems.push('could not read maxmemory-policy (CONFIG GET refused); make sure it is noeviction');
   } else if (maxmemoryPolicy !== 'noeviction') {
-    problems.push(`maxmemory-policy is ${maxmemoryPolicy}: Redis may evict queued notifications; set it to noeviction`);
+    problems.push(
+      `maxmemory-policy is ${maxmemoryPolicy}: Redis may evict queued notifications; set it to noeviction`,
+    );
   }
   if (appendonly === 'no') {
     problems.push('appendonly is off: a Redis crash loses acknowledged notifications not yet applied');

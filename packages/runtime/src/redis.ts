@@ -40,7 +40,10 @@ function attachLogging(redis: Redis, logger: Logger, role: string): void {
     const now = Date.now();
     if (now - lastLogged > 5_000) {
       lastLogged = now;
-      logger.warn({ role, err: { message: error.message, code: (error as { code?: string }).code } }, 'redis connection error');
+      logger.warn(
+        { role, err: { message: error.message, code: (error as { code?: string }).code } },
+        'redis connection error',
+      );
     }
   });
 }

@@ -44,16 +44,27 @@ export interface AdminSession {
 }
 
 /** A new session cookie value, valid for ttlSeconds. */
-export function issueSession(token: string, ttlSeconds: number, nowMs = Date.now()): { value: string; session: AdminSession } {
+export function issueSession(
+  token: string,
+  ttlSeconds: number,
+  nowMs = Date.now(),
+): { value: string; session: AdminSession } {
   const key = sessionKey(token);
   const id = b64url(randomBytes(18));
   const exp = Math.floor(nowMs / 1000) + ttlSeconds;
   const body = `v1.${id}.${exp}`;
-  return { value: `${body}.${sign(key, body)}`, session: { id, expiresAt: new Date(exp * 1000), csrfToken: sign(key, `csrf.${id}`) } };
+  return {
+    value: `${body}.${sign(key, body)}`,
+    session: { id, expiresAt: new Date(exp * 1000), csrfToken: sign(key, `csrf.${id}`) },
+  };
 }
 
 /** The session a cookie value proves, or null (bad signature, expired, malformed). */
-export function verifySession(value: string | undefined, token: string, nowMs = Date.now()): AdminSession | null {
+export function verifySession(
+  value: string | undefined,
+  token: string,
+  nowMs = Date.now(),
+): AdminSession | null {
   const match = /^v1\.([A-Za-z0-9_-]{24})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
   if (!match) {
     return null;
@@ -129,10 +140,14 @@ export function wantsHtml(request: FastifyRequest): boolean {
 
 export function redirectToLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const next = request.url.startsWith('/admin') ? request.url : '/admin';
-  return reply.header('cache-control', 'no-store').redirect(`/admin/login?next=${encodeURIComponent(next)}`, 302);
+  return reply
+    .header('cache-control', 'no-store')
+    .redirect(`/admin/login?next=${encodeURIComponent(next)}`, 302);
 }
 
 /** Only same-site admin paths may be a post-login destination (no open redirect). */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/admin(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/admin';
+  return typeof next === 'string' && /^\/admin(\/|$|\?)/.test(next) && !next.startsWith('//')
+    ? next
+    : '/admin';
 }

@@ -23,18 +23,25 @@ const metricsPlugin: FastifyPluginCallback<{ readonly metrics: LunasMetrics }> =
   const { metrics } = options;
   app.addHook('onResponse', (request, reply, next) => {
     if (request.routeOptions.url === '/webhooks/midtrans') {
-      metrics.webhookRequests.inc({ outcome: WEBHOOK_OUTCOMES[reply.statusCode] ?? `http_${reply.statusCode}` });
+      metrics.webhookRequests.inc({
+        outcome: WEBHOOK_OUTCOMES[reply.statusCode] ?? `http_${reply.statusCode}`,
+      });
     }
     next();
   });
-  app.get('/metrics', async (_request, reply) => reply.type(METRICS_CONTENT_TYPE).send(await metrics.render()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(METRICS_CONTENT_TYPE).send(await metrics.render()),
+  );
   done();
 };
 
 export const apiMetrics = fp(metricsPlugin, { name: 'lunas-api-metrics' });
 
 /** Wraps an enqueue function to time it into lunas_enqueue_duration_seconds{result}. */
-export function timedEnqueue<A extends unknown[]>(enqueue: (...args: A) => Promise<void>, metrics: LunasMetrics): (...args: A) => Promise<void> {
+export function timedEnqueue<A extends unknown[]>(
+  enqueue: (...args: A) => Promise<void>,
+  metrics: LunasMetrics,
+): (...args: A) => Promise<void> {
   return async (...args) => {
     const end = metrics.enqueueDuration.startTimer();
     try {

@@ -21,7 +21,12 @@ let url: string;
 let queue: Queue;
 
 beforeAll(async () => {
-  const config = loadApiConfig({ REDIS_URL, QUEUE_PREFIX: prefix, MIDTRANS_SERVER_KEY: TEST_SERVER_KEY, LOG_LEVEL: 'warn' });
+  const config = loadApiConfig({
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    MIDTRANS_SERVER_KEY: TEST_SERVER_KEY,
+    LOG_LEVEL: 'warn',
+  });
   app = await buildApp(config, createApiDeps(config, captured.logger), captured.logger);
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   queue = new Queue(QUEUES.notifications, { connection: { url: REDIS_URL }, prefix });
@@ -32,9 +37,15 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-const jobCount = () => queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
+const jobCount = () =>
+  queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
 const post = (payload: string) =>
-  app.inject({ method: 'POST', url: '/webhooks/midtrans', headers: { 'content-type': 'application/json' }, payload });
+  app.inject({
+    method: 'POST',
+    url: '/webhooks/midtrans',
+    headers: { 'content-type': 'application/json' },
+    payload,
+  });
 
 describe('generated bodies (property-based)', () => {
   it('never answer 5xx, never crash, and never enqueue without a valid signature', async () => {
@@ -45,7 +56,11 @@ describe('generated bodies (property-based)', () => {
         gross_amount: fc.oneof(fc.constantFrom('10000.00', '10000'), fc.double(), fc.string()),
         transaction_id: fc.oneof(fc.uuid(), fc.string()),
         transaction_status: fc.oneof(fc.constantFrom('settlement', 'pending', 'deny'), fc.string()),
-        signature_key: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 128, maxLength: 128 }), fc.string(), fc.integer()),
+        signature_key: fc.oneof(
+          fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 128, maxLength: 128 }),
+          fc.string(),
+          fc.integer(),
+        ),
       },
       { requiredKeys: [] },
     );
@@ -92,35 +107,102 @@ describe('signature edge cases', () => {
     computeSignature({ order_id, status_code, gross_amount }, TEST_SERVER_KEY);
 
   it('"10000" is not "10000.00": a body re-formatted after signing is refused', async () => {
-    const res = await post(JSON.stringify({ ...base, order_id: 'E-1', status_code: '200', gross_amount: '10000', signature_key: sign('E-1', '200', '10000.00') }));
+    const res = await post(
+      JSON.stringify({
+        ...base,
+        order_id: 'E-1',
+        status_code: '200',
+        gross_amount: '10000',
+        signature_key: sign('E-1', '200', '10000.00'),
+      }),
+    );
     expect(res.statusCode).toBe(401);
   });
 
   it('numbers instead of strings are checked as their text: right text accepted, re-formatted text refused', async () => {
-    const ok = await post(JSON.stringify({ ...base, transaction_id: 'edge-num', order_id: 'E-2', status_code: 200, gross_amount: 10000, signature_key: sign('E-2', '200', '10000') }));
+    const ok = await post(
+      JSON.stringify({
+        ...base,
+        transaction_id: 'edge-num',
+        order_id: 'E-2',
+        status_code: 200,
+        gross_amount: 10000,
+        signature_key: sign('E-2', '200', '10000'),
+      }),
+    );
     expect(ok.statusCode).toBe(200);
-    const bad = await post(JSON.stringify({ ...base, order_id: 'E-3', status_code: 200, gross_amount: 10000, signature_key: sign('E-3', '200', '10000.00') }));
+    const bad = await post(
+      JSON.stringify({
+        ...base,
+        order_id: 'E-3',
+        status_code: 200,
+        gross_amount: 10000,
+        signature_key: sign('E-3', '200', '10000.00'),
+      }),
+    );
     expect(bad.statusCode).toBe(401);
   });
 
   it('upper-case hex is the same digest and accepted; surrounding whitespace is refused', async () => {
     const signature = sign('E-4', '200', '10000.00');
-    const upper = await post(JSON.stringify({ ...base, transaction_id: 'edge-upper', order_id: 'E-4', status_code: '200', gross_amount: '10000.00', signature_key: signature.toUpperCase() }));
+    const upper = await post(
+      JSON.stringify({
+        ...base,
+        transaction_id: 'edge-upper',
+        order_id: 'E-4',
+        status_code: '200',
+        gross_amount: '10000.00',
+        signature_key: signature.toUpperCase(),
+      }),
+    );
     expect(upper.statusCode).toBe(200);
-    const spaced = await post(JSON.stringify({ ...base, order_id: 'E-4', status_code: '200', gross_amount: '10000.00', signature_key: ` ${signature} ` }));
+    const spaced = await post(
+      JSON.stringify({
+        ...base,
+        order_id: 'E-4',
+        status_code: '200',
+        gross_amount: '10000.00',
+        signature_key: ` ${signature} `,
+      }),
+    );
     expect(spaced.statusCode).toBe(401);
   });
 
   it('unicode in order_id is signed and checked byte for byte', async () => {
     const order = 'PESANAN-ü-ñ-日本-🧾';
-    const res = await post(JSON.stringify({ ...base, transaction_id: 'edge-uni', order_id: order, status_code: '200', gross_amount: '10000.00', signature_key: sign(order, '200', '10000.00') }));
+    const res = await post(
+      JSON.stringify({
+        ...base,
+        transaction_id: 'edge-uni',
+        order_id: order,
+        status_code: '200',
+        gross_amount: '10000.00',
+        signature_key: sign(order, '200', '10000.00'),
+      }),
+    );
     expect(res.statusCode).toBe(200);
   });
 
   it('a signature valid for another order or another status is refused', async () => {
-    const otherOrder = await post(JSON.stringify({ ...base, order_id: 'E-5', status_code: '200', gross_amount: '10000.00', signature_key: sign('E-6', '200', '10000.00') }));
+    const otherOrder = await post(
+      JSON.stringify({
+        ...base,
+        order_id: 'E-5',
+        status_code: '200',
+        gross_amount: '10000.00',
+        signature_key: sign('E-6', '200', '10000.00'),
+      }),
+    );
     expect(otherOrder.statusCode).toBe(401);
-    const otherStatus = await post(JSON.stringify({ ...base, order_id: 'E-5', status_code: '200', gross_amount: '10000.00', signature_key: sign('E-5', '201', '10000.00') }));
+    const otherStatus = await post(
+      JSON.stringify({
+        ...base,
+        order_id: 'E-5',
+        status_code: '200',
+        gross_amount: '10000.00',
+        signature_key: sign('E-5', '201', '10000.00'),
+      }),
+    );
     expect(otherStatus.statusCode).toBe(401);
   });
 
@@ -148,7 +230,13 @@ describe('oversized, nested and slow requests', () => {
       expect(res.status).toBe(413);
     }
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
-    expect((await post(JSON.stringify(signedNotification({ order_id: 'AFTER-BIG', transaction_status: 'pending' })))).statusCode).toBe(200);
+    expect(
+      (
+        await post(
+          JSON.stringify(signedNotification({ order_id: 'AFTER-BIG', transaction_status: 'pending' })),
+        )
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('answers 400 to deeply nested JSON inside the size limit', async () => {
@@ -166,7 +254,9 @@ describe('oversized, nested and slow requests', () => {
       for (let i = 0; i < 50; i += 1) {
         const socket = connect(Number(port), '127.0.0.1');
         socket.on('error', () => undefined);
-        socket.write('POST /webhooks/midtrans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"order');
+        socket.write(
+          'POST /webhooks/midtrans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"order',
+        );
         sockets.push(socket);
       }
       // A well-behaved request still gets through at once.

@@ -42,10 +42,15 @@ describe('POST /webhooks/midtrans', () => {
       headers: { 'content-type': 'application/json', ...headers },
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
     });
-  const jobCount = () => queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
+  const jobCount = () =>
+    queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
 
   it('answers 200 once the job is in Redis, and the job carries the raw body', async () => {
-    const body = signedNotification({ order_id: 'ORD-200', transaction_status: 'settlement', extra_field: 'kept' });
+    const body = signedNotification({
+      order_id: 'ORD-200',
+      transaction_status: 'settlement',
+      extra_field: 'kept',
+    });
     const raw = JSON.stringify(body);
     const res = await post(raw);
     expect(res.statusCode).toBe(200);
@@ -68,28 +73,76 @@ describe('POST /webhooks/midtrans', () => {
     const before = await jobCount();
     const transaction_id = 'tx-multi-status';
     await post(signedNotification({ order_id: 'ORD-MULTI', transaction_id, transaction_status: 'pending' }));
-    await post(signedNotification({ order_id: 'ORD-MULTI', transaction_id, transaction_status: 'settlement' }));
+    await post(
+      signedNotification({ order_id: 'ORD-MULTI', transaction_id, transaction_status: 'settlement' }),
+    );
     expect(await jobCount()).toBe(before + 2);
   });
 
   it('accepts any content type, since the body is read as text', async () => {
-    const res = await post(JSON.stringify(signedNotification({ order_id: 'ORD-CT', transaction_status: 'pending' })), {
-      'content-type': 'text/plain',
-    });
+    const res = await post(
+      JSON.stringify(signedNotification({ order_id: 'ORD-CT', transaction_status: 'pending' })),
+      {
+        'content-type': 'text/plain',
+      },
+    );
     expect(res.statusCode).toBe(200);
   });
 
   describe('rejects bad input with a clear error and enqueues nothing', () => {
     type BadCase = readonly [name: string, make: () => string | object, status: number, code: string];
     it.each<BadCase>([
-      ['a forged signature', () => ({ ...signedNotification({ order_id: 'ORD-F', transaction_status: 'settlement' }), signature_key: 'a'.repeat(128) }), 401, 'LUNAS_ERR_BAD_SIGNATURE'],
-      ['a missing signature', () => { const b = signedNotification({ order_id: 'ORD-M', transaction_status: 'settlement' }); delete b.signature_key; return b; }, 401, 'LUNAS_ERR_BAD_SIGNATURE'],
-      ['a signature made with another key', () => signedNotification({ order_id: 'ORD-K', transaction_status: 'settlement' }, 'SB-Mid-server-someone-else'), 401, 'LUNAS_ERR_BAD_SIGNATURE'],
-      ['a body whose amount was changed after signing', () => ({ ...signedNotification({ order_id: 'ORD-A', transaction_status: 'settlement' }), gross_amount: '1.00' }), 401, 'LUNAS_ERR_BAD_SIGNATURE'],
+      [
+        'a forged signature',
+        () => ({
+          ...signedNotification({ order_id: 'ORD-F', transaction_status: 'settlement' }),
+          signature_key: 'a'.repeat(128),
+        }),
+        401,
+        'LUNAS_ERR_BAD_SIGNATURE',
+      ],
+      [
+        'a missing signature',
+        () => {
+          const b = signedNotification({ order_id: 'ORD-M', transaction_status: 'settlement' });
+          delete b.signature_key;
+          return b;
+        },
+        401,
+        'LUNAS_ERR_BAD_SIGNATURE',
+      ],
+      [
+        'a signature made with another key',
+        () =>
+          signedNotification(
+            { order_id: 'ORD-K', transaction_status: 'settlement' },
+            'SB-Mid-server-someone-else',
+          ),
+        401,
+        'LUNAS_ERR_BAD_SIGNATURE',
+      ],
+      [
+        'a body whose amount was changed after signing',
+        () => ({
+          ...signedNotification({ order_id: 'ORD-A', transaction_status: 'settlement' }),
+          gross_amount: '1.00',
+        }),
+        401,
+        'LUNAS_ERR_BAD_SIGNATURE',
+      ],
       ['malformed JSON', () => '{"order_id": "x", ', 400, 'LUNAS_ERR_BAD_JSON'],
       ['a JSON array', () => '[1,2,3]', 400, 'LUNAS_ERR_BAD_JSON'],
       ['an empty body', () => '', 400, 'LUNAS_ERR_BAD_JSON'],
-      ['a notification without transaction_id', () => { const b = signedNotification({ order_id: 'ORD-T', transaction_status: 'settlement' }); delete b.transaction_id; return b; }, 400, 'LUNAS_ERR_BAD_NOTIFICATION'],
+      [
+        'a notification without transaction_id',
+        () => {
+          const b = signedNotification({ order_id: 'ORD-T', transaction_status: 'settlement' });
+          delete b.transaction_id;
+          return b;
+        },
+        400,
+        'LUNAS_ERR_BAD_NOTIFICATION',
+      ],
     ])('%s', async (_name, make, status, code) => {
       const before = await jobCount();
       const res = await post(make());
@@ -100,7 +153,10 @@ describe('POST /webhooks/midtrans', () => {
 
     it('an oversized body gets 413', async () => {
       const before = await jobCount();
-      const big = { ...signedNotification({ order_id: 'ORD-BIG', transaction_status: 'settlement' }), pad: 'x'.repeat(70 * 1024) };
+      const big = {
+        ...signedNotification({ order_id: 'ORD-BIG', transaction_status: 'settlement' }),
+        pad: 'x'.repeat(70 * 1024),
+      };
       const res = await post(big);
       expect(res.statusCode).toBe(413);
       expect(res.json<{ error: { code: string } }>().error.code).toBe('LUNAS_ERR_BODY_TOO_LARGE');
@@ -109,7 +165,10 @@ describe('POST /webhooks/midtrans', () => {
   });
 
   it('logs a forged notification at warn with its order id and never the server key', async () => {
-    await post({ ...signedNotification({ order_id: 'ORD-LOG', transaction_status: 'settlement' }), signature_key: 'b'.repeat(128) });
+    await post({
+      ...signedNotification({ order_id: 'ORD-LOG', transaction_status: 'settlement' }),
+      signature_key: 'b'.repeat(128),
+    });
     const line = captured.lines.find((l) => l.includes('ORD-LOG'));
     expect(line).toBeDefined();
     expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 40, orderId: 'ORD-LOG' });
@@ -134,7 +193,9 @@ describe('POST /webhooks/midtrans with Redis unreachable', () => {
         method: 'POST',
         url: '/webhooks/midtrans',
         headers: { 'content-type': 'application/json' },
-        payload: JSON.stringify(signedNotification({ order_id: 'ORD-503', transaction_status: 'settlement' })),
+        payload: JSON.stringify(
+          signedNotification({ order_id: 'ORD-503', transaction_status: 'settlement' }),
+        ),
       });
       expect(res.statusCode).toBe(503);
       expect(res.json<{ error: { code: string } }>().error.code).toBe('LUNAS_ERR_QUEUE_UNAVAILABLE');

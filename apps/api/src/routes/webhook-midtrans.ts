@@ -40,14 +40,25 @@ export const webhookMidtransRoutes: FastifyPluginCallback<WebhookRouteOptions> =
         code = 'LUNAS_ERR_BAD_JSON';
         break;
       case 'invalid':
-        request.log.warn({ orderId: outcome.orderId, fields: outcome.fields }, 'notification is missing required fields');
-        return sendError(reply, request, 'LUNAS_ERR_BAD_NOTIFICATION', `Invalid or missing fields: ${outcome.fields.join(', ')}`);
+        request.log.warn(
+          { orderId: outcome.orderId, fields: outcome.fields },
+          'notification is missing required fields',
+        );
+        return sendError(
+          reply,
+          request,
+          'LUNAS_ERR_BAD_NOTIFICATION',
+          `Invalid or missing fields: ${outcome.fields.join(', ')}`,
+        );
       case 'bad_signature':
         request.log.warn({ orderId: outcome.orderId }, 'notification signature missing or invalid; rejected');
         code = 'LUNAS_ERR_BAD_SIGNATURE';
         break;
       case 'queue_unavailable':
-        request.log.error({ orderId: outcome.orderId, reason: outcome.reason }, 'could not enqueue notification; answered 503');
+        request.log.error(
+          { orderId: outcome.orderId, reason: outcome.reason },
+          'could not enqueue notification; answered 503',
+        );
         code = 'LUNAS_ERR_QUEUE_UNAVAILABLE';
         void reply.header('retry-after', '60');
         break;

@@ -20,16 +20,32 @@ describe('alert rules', () => {
   });
 
   it('alerts on a reversal, an amount rejection and a challenge, keyed by payment', () => {
-    expect(alertsForResult({ ...base, from: 'PAID', to: 'DENIED', reversal: true })).toMatchObject([{ cause: 'reversal', key: '7' }]);
-    expect(alertsForResult({ ...base, outcome: 'rejected', reason: 'amount mismatch: Midtrans 1.00 IDR, order 2.00 IDR' })).toMatchObject([{ cause: 'amount_rejected', key: '7' }]);
+    expect(alertsForResult({ ...base, from: 'PAID', to: 'DENIED', reversal: true })).toMatchObject([
+      { cause: 'reversal', key: '7' },
+    ]);
+    expect(
+      alertsForResult({
+        ...base,
+        outcome: 'rejected',
+        reason: 'amount mismatch: Midtrans 1.00 IDR, order 2.00 IDR',
+      }),
+    ).toMatchObject([{ cause: 'amount_rejected', key: '7' }]);
     expect(alertsForResult({ ...base, to: 'CHALLENGE' })).toMatchObject([{ cause: 'challenge', key: '7' }]);
-    expect(alertsForResult({ ...base, outcome: 'rejected', reason: 'unknown transaction_status "x"' })).toEqual([]);
+    expect(
+      alertsForResult({ ...base, outcome: 'rejected', reason: 'unknown transaction_status "x"' }),
+    ).toEqual([]);
   });
 
   it('never puts amounts or reasons from Midtrans in the text', () => {
-    const [alert] = alertsForResult({ ...base, outcome: 'rejected', reason: 'amount mismatch: Midtrans 99000.00 IDR, order 150000.00 IDR' });
+    const [alert] = alertsForResult({
+      ...base,
+      outcome: 'rejected',
+      reason: 'amount mismatch: Midtrans 99000.00 IDR, order 150000.00 IDR',
+    });
     expect(alert?.text).not.toMatch(/99000|150000/);
-    expect(deadLetterAlert('ntf-1', null, 13, 'LUNAS_ERR_PAYMENT_NOT_FOUND').text).toContain('an unknown order');
+    expect(deadLetterAlert('ntf-1', null, 13, 'LUNAS_ERR_PAYMENT_NOT_FOUND').text).toContain(
+      'an unknown order',
+    );
     expect(midtransAlert('unauthorized').text).not.toMatch(/SB-Mid/);
   });
 });

@@ -19,18 +19,41 @@ const PREFIX = ':rotating_light: Lunas';
 export function alertsForResult(result: ApplyStatusResult): AlertDraft[] {
   const where = `order ${result.orderCode} (payment ${result.paymentId})`;
   if (result.reversal) {
-    return [{ cause: 'reversal', key: result.paymentId, text: `${PREFIX}: payment reversed for ${where}: Midtrans sent deny after settlement. The order is now PAYMENT_REVERSED; stop fulfilment and review it.` }];
+    return [
+      {
+        cause: 'reversal',
+        key: result.paymentId,
+        text: `${PREFIX}: payment reversed for ${where}: Midtrans sent deny after settlement. The order is now PAYMENT_REVERSED; stop fulfilment and review it.`,
+      },
+    ];
   }
   if (result.outcome === 'rejected' && result.reason?.startsWith('amount mismatch')) {
-    return [{ cause: 'amount_rejected', key: result.paymentId, text: `${PREFIX}: amount rejected for ${where}: Midtrans reports a paid amount or currency that differs from the order. Nothing was changed; check the mismatch ledger in the console.` }];
+    return [
+      {
+        cause: 'amount_rejected',
+        key: result.paymentId,
+        text: `${PREFIX}: amount rejected for ${where}: Midtrans reports a paid amount or currency that differs from the order. Nothing was changed; check the mismatch ledger in the console.`,
+      },
+    ];
   }
   if (result.outcome === 'applied' && result.to === 'CHALLENGE') {
-    return [{ cause: 'challenge', key: result.paymentId, text: `${PREFIX}: payment in CHALLENGE for ${where}: Midtrans's fraud check wants a person to accept or deny it in the Midtrans dashboard.` }];
+    return [
+      {
+        cause: 'challenge',
+        key: result.paymentId,
+        text: `${PREFIX}: payment in CHALLENGE for ${where}: Midtrans's fraud check wants a person to accept or deny it in the Midtrans dashboard.`,
+      },
+    ];
   }
   return [];
 }
 
-export function deadLetterAlert(jobId: string, orderCode: string | null, attempts: number, errorCode: string): AlertDraft {
+export function deadLetterAlert(
+  jobId: string,
+  orderCode: string | null,
+  attempts: number,
+  errorCode: string,
+): AlertDraft {
   const order = orderCode ? `order ${orderCode}` : 'an unknown order';
   return {
     cause: 'dead_letter',
@@ -49,6 +72,14 @@ export function stuckPaymentAlert(orderCode: string, paymentId: string, ageMinut
 
 export function midtransAlert(kind: 'circuit_open' | 'unauthorized'): AlertDraft {
   return kind === 'circuit_open'
-    ? { cause: 'midtrans_circuit_open', key: 'midtrans', text: `${PREFIX}: the Midtrans circuit is open: Get Status calls kept failing (429/5xx/timeouts), so reconciliation is paused until a probe succeeds.` }
-    : { cause: 'midtrans_unauthorized', key: 'midtrans', text: `${PREFIX}: Midtrans answered 401 to Get Status: the server key is wrong or for the other environment. Check MIDTRANS_SERVER_KEY and MIDTRANS_IS_PRODUCTION.` };
+    ? {
+        cause: 'midtrans_circuit_open',
+        key: 'midtrans',
+        text: `${PREFIX}: the Midtrans circuit is open: Get Status calls kept failing (429/5xx/timeouts), so reconciliation is paused until a probe succeeds.`,
+      }
+    : {
+        cause: 'midtrans_unauthorized',
+        key: 'midtrans',
+        text: `${PREFIX}: Midtrans answered 401 to Get Status: the server key is wrong or for the other environment. Check MIDTRANS_SERVER_KEY and MIDTRANS_IS_PRODUCTION.`,
+      };
 }

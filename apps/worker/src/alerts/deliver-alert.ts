@@ -36,7 +36,10 @@ export function createDeliverAlertProcessor(deps: DeliverAlertDeps) {
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
       deps.metrics.alerts.inc({ cause: data.data.cause, result: 'failed' });
-      throw new Error(`alert webhook unreachable: ${(error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.name : 'error')}`, { cause: error });
+      throw new Error(
+        `alert webhook unreachable: ${(error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.name : 'error')}`,
+        { cause: error },
+      );
     }
     if (status >= 200 && status < 300) {
       deps.metrics.alerts.inc({ cause: data.data.cause, result: 'delivered' });

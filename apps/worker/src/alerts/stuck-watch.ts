@@ -27,10 +27,17 @@ export function startStuckWatch(deps: {
   let running: Promise<number> | null = null;
   const check = (): Promise<number> => {
     running ??= (async () => {
-      const rows = await findStuckPayments(deps.sql, { olderThanMinutes: deps.afterMinutes, limit: MAX_PER_CHECK });
+      const rows = await findStuckPayments(deps.sql, {
+        olderThanMinutes: deps.afterMinutes,
+        limit: MAX_PER_CHECK,
+      });
       let raised = 0;
       for (const row of rows) {
-        if (await deps.alerter.raise(stuckPaymentAlert(row.orderCode, row.paymentId, Math.floor(row.ageSeconds / 60)))) {
+        if (
+          await deps.alerter.raise(
+            stuckPaymentAlert(row.orderCode, row.paymentId, Math.floor(row.ageSeconds / 60)),
+          )
+        ) {
           raised += 1;
         }
       }
@@ -40,11 +47,14 @@ export function startStuckWatch(deps: {
     });
     return running;
   };
-  const timer = deps.everyMs > 0
-    ? setInterval(() => {
-        check().catch((error: unknown) => deps.logger.warn({ err: error }, 'stuck payment check failed; next tick retries'));
-      }, deps.everyMs)
-    : null;
+  const timer =
+    deps.everyMs > 0
+      ? setInterval(() => {
+          check().catch((error: unknown) =>
+            deps.logger.warn({ err: error }, 'stuck payment check failed; next tick retries'),
+          );
+        }, deps.everyMs)
+      : null;
   timer?.unref();
   return {
     check,

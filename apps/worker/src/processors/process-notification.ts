@@ -77,7 +77,10 @@ export function logResult(logger: Logger, result: ApplyStatusResult, midtransSta
     midtransStatus,
   };
   if (result.reversal) {
-    logger.error({ ...fields, reversal: true }, 'Midtrans reversed a paid payment; treat the order as unpaid');
+    logger.error(
+      { ...fields, reversal: true },
+      'Midtrans reversed a paid payment; treat the order as unpaid',
+    );
   } else if (result.outcome === 'rejected') {
     logger.error({ ...fields, reason: result.reason }, 'payment result rejected');
   } else {

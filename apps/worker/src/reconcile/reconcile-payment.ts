@@ -158,7 +158,13 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
     try {
       applied = await applyMidtransStatus(
         deps.sql,
-        { syncType, status: toNotification(status), payload: body, jobId: job.id ?? null, ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}) },
+        {
+          syncType,
+          status: toNotification(status),
+          payload: body,
+          jobId: job.id ?? null,
+          ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
+        },
         now,
       );
     } catch (error) {

@@ -202,5 +202,8 @@ export async function startReconcile(deps: StartReconcileDeps): Promise<Reconcil
 
 /** The paid-payment watch from the worker's config (the cadence's first step comes first). */
 export function paidWatchOf(config: WorkerConfig): PaidWatch {
-  return { forMs: config.RECONCILE_PAID_WATCH_MS, firstCheckAfterMs: config.RECONCILE_CADENCE_MS[0] ?? 60_000 };
+  return {
+    forMs: config.RECONCILE_PAID_WATCH_MS,
+    firstCheckAfterMs: config.RECONCILE_CADENCE_MS[0] ?? 60_000,
+  };
 }

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { isAppError } from '@lunas/core';
 import { notificationSchema } from '@lunas/midtrans';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, insertOrder, insertPayment, readPayment, syncLogs, type TestDatabase } from '../../../../test/harness/db.js';
+import {
+  createTestDatabase,
+  insertOrder,
+  insertPayment,
+  readPayment,
+  syncLogs,
+  type TestDatabase,
+} from '../../../../test/harness/db.js';
 import { signedNotification } from '../../../../test/harness/notifications.js';
 import { applyMidtransStatus } from './apply-status.js';
 
@@ -16,7 +23,12 @@ afterAll(async () => {
 
 function apply(fields: Parameters<typeof signedNotification>[0]) {
   const body = signedNotification(fields);
-  return applyMidtransStatus(db.sql, { syncType: 'webhook', status: notificationSchema.parse(body), payload: body, jobId: null });
+  return applyMidtransStatus(db.sql, {
+    syncType: 'webhook',
+    status: notificationSchema.parse(body),
+    payload: body,
+    jobId: null,
+  });
 }
 
 async function paymentFor(code: string, total = '150000.00', currency = 'IDR') {
@@ -28,19 +40,32 @@ async function paymentFor(code: string, total = '150000.00', currency = 'IDR') {
 describe('applyMidtransStatus', () => {
   it('settles a pending payment: payment PAID, order PAID with paid_at, one applied row', async () => {
     await paymentFor('A-1');
-    const result = await apply({ order_id: 'A-1', transaction_status: 'settlement', settlement_time: '2026-11-26 10:00:05' });
-    expect(result).toMatchObject({ outcome: 'applied', from: 'PENDING', to: 'PAID', orderStatusChanged: true });
+    const result = await apply({
+      order_id: 'A-1',
+      transaction_status: 'settlement',
+      settlement_time: '2026-11-26 10:00:05',
+    });
+    expect(result).toMatchObject({
+      outcome: 'applied',
+      from: 'PENDING',
+      to: 'PAID',
+      orderStatusChanged: true,
+    });
     const view = await readPayment(db.sql, 'A-1');
     expect(view).toMatchObject({ paymentStatus: 'PAID', orderStatus: 'PAID' });
     expect(view?.paidAt?.toISOString()).toBe('2026-11-26T03:00:05.000Z'); // GMT+7
-    expect(await syncLogs(db.sql, 'A-1')).toEqual([expect.objectContaining({ outcome: 'applied', syncType: 'webhook', toStatus: 'PAID' })]);
+    expect(await syncLogs(db.sql, 'A-1')).toEqual([
+      expect.objectContaining({ outcome: 'applied', syncType: 'webhook', toStatus: 'PAID' }),
+    ]);
   });
 
   it('applies ten concurrent copies of one settlement exactly once', async () => {
     await paymentFor('A-2');
     const transaction_id = randomUUID();
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => apply({ order_id: 'A-2', transaction_id, transaction_status: 'settlement' })),
+      Array.from({ length: 10 }, () =>
+        apply({ order_id: 'A-2', transaction_id, transaction_status: 'settlement' }),
+      ),
     );
     expect(results.filter((r) => r.outcome === 'applied')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(9);
@@ -60,10 +85,17 @@ describe('applyMidtransStatus', () => {
 
   it('rejects a settlement whose amount differs from the order, and changes nothing', async () => {
     await paymentFor('A-4', '150000.00');
-    const result = await apply({ order_id: 'A-4', transaction_status: 'settlement', gross_amount: '15000.00' });
+    const result = await apply({
+      order_id: 'A-4',
+      transaction_status: 'settlement',
+      gross_amount: '15000.00',
+    });
     expect(result.outcome).toBe('rejected');
     expect(result.reason).toContain('amount mismatch');
-    expect(await readPayment(db.sql, 'A-4')).toMatchObject({ paymentStatus: 'PENDING', orderStatus: 'PENDING' });
+    expect(await readPayment(db.sql, 'A-4')).toMatchObject({
+      paymentStatus: 'PENDING',
+      orderStatus: 'PENDING',
+    });
   });
 
   it('rejects a settlement in another currency', async () => {
@@ -76,10 +108,23 @@ describe('applyMidtransStatus', () => {
   it('applies the reversal (settlement then deny) and marks the order PAYMENT_REVERSED', async () => {
     await paymentFor('A-6');
     const transaction_id = randomUUID();
-    await apply({ order_id: 'A-6', transaction_id, transaction_status: 'settlement', payment_type: 'echannel' });
-    const reversal = await apply({ order_id: 'A-6', transaction_id, transaction_status: 'deny', payment_type: 'echannel' });
+    await apply({
+      order_id: 'A-6',
+      transaction_id,
+      transaction_status: 'settlement',
+      payment_type: 'echannel',
+    });
+    const reversal = await apply({
+      order_id: 'A-6',
+      transaction_id,
+      transaction_status: 'deny',
+      payment_type: 'echannel',
+    });
     expect(reversal).toMatchObject({ outcome: 'applied', from: 'PAID', to: 'DENIED', reversal: true });
-    expect(await readPayment(db.sql, 'A-6')).toMatchObject({ paymentStatus: 'DENIED', orderStatus: 'PAYMENT_REVERSED' });
+    expect(await readPayment(db.sql, 'A-6')).toMatchObject({
+      paymentStatus: 'DENIED',
+      orderStatus: 'PAYMENT_REVERSED',
+    });
     const logs = await syncLogs(db.sql, 'A-6');
     expect(logs.at(-1)).toMatchObject({ outcome: 'applied', reversal: true });
   });
@@ -119,7 +164,9 @@ describe('applyMidtransStatus', () => {
     ]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const rejected = outcomes.find((o) => o.status === 'rejected');
-    expect(rejected && isAppError(rejected.reason) && rejected.reason.code).toBe('LUNAS_ERR_PAYMENT_NOT_FOUND');
+    expect(rejected && isAppError(rejected.reason) && rejected.reason.code).toBe(
+      'LUNAS_ERR_PAYMENT_NOT_FOUND',
+    );
   });
 
   it('lets two results of the same transaction race for a fresh row without either waiting for a retry', async () => {
@@ -130,21 +177,39 @@ describe('applyMidtransStatus', () => {
       apply({ order_id: 'A-12', transaction_id, transaction_status: 'settlement' }),
     ]);
     expect(results.map((r) => r.outcome).sort()).toEqual(expect.arrayContaining(['applied']));
-    expect(await readPayment(db.sql, 'A-12')).toMatchObject({ paymentStatus: 'PAID', transactionId: transaction_id });
+    expect(await readPayment(db.sql, 'A-12')).toMatchObject({
+      paymentStatus: 'PAID',
+      transactionId: transaction_id,
+    });
   });
 
   it('marks the order PAID when a refund arrives and the settlement never did', async () => {
     await paymentFor('A-13');
     const result = await apply({ order_id: 'A-13', transaction_status: 'refund', payment_type: 'gopay' });
-    expect(result).toMatchObject({ outcome: 'applied', from: 'PENDING', to: 'REFUNDED', orderStatusChanged: true });
-    expect(await readPayment(db.sql, 'A-13')).toMatchObject({ paymentStatus: 'REFUNDED', orderStatus: 'PAID' });
+    expect(result).toMatchObject({
+      outcome: 'applied',
+      from: 'PENDING',
+      to: 'REFUNDED',
+      orderStatusChanged: true,
+    });
+    expect(await readPayment(db.sql, 'A-13')).toMatchObject({
+      paymentStatus: 'REFUNDED',
+      orderStatus: 'PAID',
+    });
   });
 
   it('rejects a refund-first result whose amount differs from the order', async () => {
     await paymentFor('A-14', '150000.00');
-    const result = await apply({ order_id: 'A-14', transaction_status: 'partial_refund', gross_amount: '99.00' });
+    const result = await apply({
+      order_id: 'A-14',
+      transaction_status: 'partial_refund',
+      gross_amount: '99.00',
+    });
     expect(result.outcome).toBe('rejected');
-    expect(await readPayment(db.sql, 'A-14')).toMatchObject({ paymentStatus: 'PENDING', orderStatus: 'PENDING' });
+    expect(await readPayment(db.sql, 'A-14')).toMatchObject({
+      paymentStatus: 'PENDING',
+      orderStatus: 'PENDING',
+    });
   });
 
   it('rejects a status Midtrans does not document, loudly and without change', async () => {
@@ -157,9 +222,24 @@ describe('applyMidtransStatus', () => {
   it('holds a challenged card payment in CHALLENGE, then settles it when accepted', async () => {
     await paymentFor('A-11');
     const transaction_id = randomUUID();
-    await apply({ order_id: 'A-11', transaction_id, transaction_status: 'capture', fraud_status: 'challenge', payment_type: 'credit_card' });
-    expect(await readPayment(db.sql, 'A-11')).toMatchObject({ paymentStatus: 'CHALLENGE', orderStatus: 'PENDING' });
-    await apply({ order_id: 'A-11', transaction_id, transaction_status: 'capture', fraud_status: 'accept', payment_type: 'credit_card' });
+    await apply({
+      order_id: 'A-11',
+      transaction_id,
+      transaction_status: 'capture',
+      fraud_status: 'challenge',
+      payment_type: 'credit_card',
+    });
+    expect(await readPayment(db.sql, 'A-11')).toMatchObject({
+      paymentStatus: 'CHALLENGE',
+      orderStatus: 'PENDING',
+    });
+    await apply({
+      order_id: 'A-11',
+      transaction_id,
+      transaction_status: 'capture',
+      fraud_status: 'accept',
+      payment_type: 'credit_card',
+    });
     expect(await readPayment(db.sql, 'A-11')).toMatchObject({ paymentStatus: 'PAID', orderStatus: 'PAID' });
   });
 });

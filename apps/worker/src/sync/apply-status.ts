@@ -106,7 +106,16 @@ export async function applyMidtransStatus(
         reason,
         reversal,
       });
-      return { outcome, orderCode: payment.orderCode, paymentId: payment.paymentId, from: current, to, reversal, reason, orderStatusChanged };
+      return {
+        outcome,
+        orderCode: payment.orderCode,
+        paymentId: payment.paymentId,
+        from: current,
+        to,
+        reversal,
+        reason,
+        orderStatusChanged,
+      };
     };
 
     // 2. Decide.
@@ -130,7 +139,10 @@ export async function applyMidtransStatus(
     const entersPaid = isPaidBranch(decision.to) && !isPaidBranch(decision.from);
     if (entersPaid) {
       const currency = (status.currency ?? 'IDR').toUpperCase();
-      if (!sameAmount(status.gross_amount, payment.totalAmount) || currency !== payment.currency.toUpperCase()) {
+      if (
+        !sameAmount(status.gross_amount, payment.totalAmount) ||
+        currency !== payment.currency.toUpperCase()
+      ) {
         return record(
           'rejected',
           incoming,

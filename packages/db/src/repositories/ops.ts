@@ -48,7 +48,11 @@ export interface PaymentTimeline {
 }
 
 /** The order, its payments and every decided result, oldest first; null when no such order. */
-export async function findPaymentTimeline(db: Db, orderCode: string, limit = 500): Promise<PaymentTimeline | null> {
+export async function findPaymentTimeline(
+  db: Db,
+  orderCode: string,
+  limit = 500,
+): Promise<PaymentTimeline | null> {
   const [order] = await db<TimelineOrder[]>`
     SELECT order_code AS "orderCode", status AS "orderStatus", total_amount AS amount, currency,
            paid_at AS "paidAt", created_at AS "createdAt"

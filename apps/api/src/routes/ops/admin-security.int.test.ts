@@ -13,7 +13,11 @@ let system: TestSystem;
 const PUBLIC = new Set(['/admin/login', '/admin/login.css', '/admin/login.js']);
 
 beforeAll(async () => {
-  system = await startSystem({ label: 'opssec', withWorker: false, env: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, ADMIN_LOGIN_ATTEMPTS_PER_MINUTE: '5' } });
+  system = await startSystem({
+    label: 'opssec',
+    withWorker: false,
+    env: { ADMIN_TOKEN: TEST_ADMIN_TOKEN, ADMIN_LOGIN_ATTEMPTS_PER_MINUTE: '5' },
+  });
 });
 afterAll(async () => {
   await system?.close();
@@ -38,13 +42,27 @@ const concrete = (url: string): string => url.replace(/:[A-Za-z]+/g, 'x1').repla
 
 describe('admin access', () => {
   it('answers 401 on every registered /admin route, Bull Board API included, without credentials', async () => {
-    const routes = listRoutes(system.api).filter((r) => r.url.startsWith('/admin') && !PUBLIC.has(r.url) && r.method !== 'HEAD');
+    const routes = listRoutes(system.api).filter(
+      (r) => r.url.startsWith('/admin') && !PUBLIC.has(r.url) && r.method !== 'HEAD',
+    );
     expect(routes.length).toBeGreaterThan(40);
     expect(routes.some((r) => r.url.startsWith('/admin/queues/api/queues'))).toBe(true);
     for (const route of routes) {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong-token-00' }, { cookie: 'lunas_admin=v1.forged' }]) {
-        const response = await system.api.inject({ method: route.method as 'GET', url: concrete(route.url), headers, ...(route.method === 'GET' ? {} : { payload: {} }) });
-        expect({ route: `${route.method} ${route.url}`, status: response.statusCode }).toEqual({ route: `${route.method} ${route.url}`, status: 401 });
+      for (const headers of [
+        {},
+        { authorization: 'Bearer wrong-token-wrong-token-wrong-token-00' },
+        { cookie: 'lunas_admin=v1.forged' },
+      ]) {
+        const response = await system.api.inject({
+          method: route.method as 'GET',
+          url: concrete(route.url),
+          headers,
+          ...(route.method === 'GET' ? {} : { payload: {} }),
+        });
+        expect({ route: `${route.method} ${route.url}`, status: response.statusCode }).toEqual({
+          route: `${route.method} ${route.url}`,
+          status: 401,
+        });
         expect(response.body).not.toMatch(/payment-notifications|PENDING/);
       }
     }
@@ -73,7 +91,10 @@ describe('admin access', () => {
     const queues = await system.api.inject({ url: '/admin/queues/api/queues', headers: { cookie } });
     expect(queues.statusCode).toBe(200);
     const tampered = cookie.slice(0, -2) + (cookie.endsWith('AA') ? 'BB' : 'AA');
-    expect((await system.api.inject({ url: '/admin/queues/api/queues', headers: { cookie: tampered } })).statusCode).toBe(401);
+    expect(
+      (await system.api.inject({ url: '/admin/queues/api/queues', headers: { cookie: tampered } }))
+        .statusCode,
+    ).toBe(401);
   });
 
   it('refuses a wrong token at the login form', async () => {
@@ -97,23 +118,54 @@ describe('admin access', () => {
     const { csrfToken } = session.json<{ csrfToken: string }>();
     expect(csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const missing = await system.api.inject({ method: 'POST', url: '/admin/orders/NO-SUCH-ORDER/sync-payment', headers: { cookie } });
+    const missing = await system.api.inject({
+      method: 'POST',
+      url: '/admin/orders/NO-SUCH-ORDER/sync-payment',
+      headers: { cookie },
+    });
     expect(missing.statusCode).toBe(403);
-    const wrong = await system.api.inject({ method: 'POST', url: '/admin/orders/NO-SUCH-ORDER/sync-payment', headers: { cookie, 'x-csrf-token': 'x'.repeat(43) } });
+    const wrong = await system.api.inject({
+      method: 'POST',
+      url: '/admin/orders/NO-SUCH-ORDER/sync-payment',
+      headers: { cookie, 'x-csrf-token': 'x'.repeat(43) },
+    });
     expect(wrong.statusCode).toBe(403);
-    const right = await system.api.inject({ method: 'POST', url: '/admin/orders/NO-SUCH-ORDER/sync-payment', headers: { cookie, 'x-csrf-token': csrfToken } });
+    const right = await system.api.inject({
+      method: 'POST',
+      url: '/admin/orders/NO-SUCH-ORDER/sync-payment',
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
     expect(right.statusCode).toBe(404);
 
     const retryUrl = '/admin/queues/api/queues/payment-notifications/retry/failed';
-    expect((await system.api.inject({ method: 'PUT', url: retryUrl, headers: { cookie } })).statusCode).toBe(403);
-    expect((await system.api.inject({ method: 'PUT', url: retryUrl, headers: { cookie, origin: 'https://evil.example', host: 'lunas.test' } })).statusCode).toBe(403);
-    const sameOrigin = await system.api.inject({ method: 'PUT', url: retryUrl, headers: { cookie, origin: 'http://lunas.test', host: 'lunas.test' } });
+    expect((await system.api.inject({ method: 'PUT', url: retryUrl, headers: { cookie } })).statusCode).toBe(
+      403,
+    );
+    expect(
+      (
+        await system.api.inject({
+          method: 'PUT',
+          url: retryUrl,
+          headers: { cookie, origin: 'https://evil.example', host: 'lunas.test' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const sameOrigin = await system.api.inject({
+      method: 'PUT',
+      url: retryUrl,
+      headers: { cookie, origin: 'http://lunas.test', host: 'lunas.test' },
+    });
     expect(sameOrigin.statusCode).toBe(200);
   });
 
   it('rate-limits login attempts per IP, right token or not', async () => {
     const attempt = (token: string) =>
-      system.api.inject({ method: 'POST', url: '/admin/login', remoteAddress: '10.9.9.9', payload: { token } });
+      system.api.inject({
+        method: 'POST',
+        url: '/admin/login',
+        remoteAddress: '10.9.9.9',
+        payload: { token },
+      });
     for (let i = 0; i < 5; i += 1) {
       expect((await attempt('wrong')).statusCode).toBe(401);
     }
@@ -121,7 +173,16 @@ describe('admin access', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('60');
     // Another client is not affected.
-    expect((await system.api.inject({ method: 'POST', url: '/admin/login', remoteAddress: '10.9.9.10', payload: { token: TEST_ADMIN_TOKEN } })).statusCode).toBe(200);
+    expect(
+      (
+        await system.api.inject({
+          method: 'POST',
+          url: '/admin/login',
+          remoteAddress: '10.9.9.10',
+          payload: { token: TEST_ADMIN_TOKEN },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('serves /metrics without the token and without order codes or amounts', async () => {

@@ -29,11 +29,17 @@ export const deadLettersRoute: FastifyPluginCallback<{ readonly queue: Queue }> 
     if (!query.success) {
       return sendError(reply, request, 'LUNAS_ERR_BAD_JSON', 'Invalid query: limit 1–500');
     }
-    const [jobs, total] = await Promise.all([options.queue.getFailed(0, query.data.limit - 1), options.queue.getFailedCount()]);
+    const [jobs, total] = await Promise.all([
+      options.queue.getFailed(0, query.data.limit - 1),
+      options.queue.getFailedCount(),
+    ]);
     const now = Date.now();
     const deadLetters: DeadLetter[] = jobs.map((job) => {
       const body = parseBody((job.data as { rawBody?: unknown }).rawBody);
-      const receivedAt = typeof (job.data as { receivedAt?: unknown }).receivedAt === 'string' ? String((job.data as { receivedAt: string }).receivedAt) : null;
+      const receivedAt =
+        typeof (job.data as { receivedAt?: unknown }).receivedAt === 'string'
+          ? String((job.data as { receivedAt: string }).receivedAt)
+          : null;
       const started = receivedAt ? Date.parse(receivedAt) : job.timestamp;
       return {
         jobId: job.id ?? '',

@@ -42,7 +42,9 @@ export function createOpsDeps(input: CreateOpsDepsInput): OpsDeps {
   const metrics = createMetrics({ role: 'api' });
   const own = [RECONCILE_QUEUES.sweep, ALERT_QUEUES.alerts].map((name) => {
     const queue = new Queue(name, { connection: redis, prefix });
-    queue.on('error', (error) => logger.warn({ err: { message: error.message }, queue: name }, 'queue error'));
+    queue.on('error', (error) =>
+      logger.warn({ err: { message: error.message }, queue: name }, 'queue error'),
+    );
     return queue;
   });
   const queues = [input.notificationQueue, ...(input.admin ? [input.admin.reconcileQueue] : []), ...own];

@@ -30,7 +30,11 @@ export const opsRoutes: FastifyPluginAsync<OpsRouteOptions> = async (app, option
   await app.register(adminAuth, { token: options.token });
   await app.register(bullBoard, { queues: options.queues });
   await app.register(consoleRoutes, { token: options.token, stuckAfterMinutes: options.stuckAfterMinutes });
-  await app.register(eventsRoute, { subscriber: options.subscriber, heartbeatMs: options.heartbeatMs, metrics: options.metrics });
+  await app.register(eventsRoute, {
+    subscriber: options.subscriber,
+    heartbeatMs: options.heartbeatMs,
+    metrics: options.metrics,
+  });
   await app.register(deadLettersRoute, { queue: options.notificationQueue });
   await app.register(timelineRoute, { sql: options.sql });
 };

@@ -28,11 +28,17 @@ export const loginRoutes: FastifyPluginCallback<LoginRouteOptions> = (app, optio
   const page = loadConsoleFile('login.html');
   const css = loadConsoleFile('console.css');
   const script = loadConsoleFile('login.js');
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4_096 }, (_request, body, parsed) => {
-    parsed(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4_096 },
+    (_request, body, parsed) => {
+      parsed(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
 
-  app.get('/login', (_request, reply) => reply.type(page.type).header('cache-control', 'no-store').send(page.body));
+  app.get('/login', (_request, reply) =>
+    reply.type(page.type).header('cache-control', 'no-store').send(page.body),
+  );
   app.get('/login.css', (_request, reply) => reply.type(css.type).send(css.body));
   app.get('/login.js', (_request, reply) => reply.type(script.type).send(script.body));
 
@@ -59,7 +65,12 @@ export const loginRoutes: FastifyPluginCallback<LoginRouteOptions> = (app, optio
       request.log.warn({ ip: request.ip }, 'admin login rate limit hit');
       reply.header('retry-after', '60');
       return html
-        ? reply.code(429).type('text/html; charset=utf-8').send('<!doctype html><title>Lunas</title><p>Too many login attempts. Wait a minute, then <a href="/admin/login">try again</a>.</p>')
+        ? reply
+            .code(429)
+            .type('text/html; charset=utf-8')
+            .send(
+              '<!doctype html><title>Lunas</title><p>Too many login attempts. Wait a minute, then <a href="/admin/login">try again</a>.</p>',
+            )
         : sendError(reply, request, 'LUNAS_ERR_RATE_LIMITED');
     }
     const token = typeof body.token === 'string' ? body.token : '';
@@ -70,9 +81,13 @@ export const loginRoutes: FastifyPluginCallback<LoginRouteOptions> = (app, optio
         : sendError(reply, request, 'LUNAS_ERR_UNAUTHORIZED', 'Wrong admin token');
     }
     const { value, session } = issueSession(options.token, options.sessionTtlSeconds);
-    reply.header('set-cookie', sessionCookie(value, options.sessionTtlSeconds)).header('cache-control', 'no-store');
+    reply
+      .header('set-cookie', sessionCookie(value, options.sessionTtlSeconds))
+      .header('cache-control', 'no-store');
     request.log.info({ ip: request.ip }, 'admin session started');
-    return html ? reply.redirect(next, 303) : reply.send({ expiresAt: session.expiresAt.toISOString(), csrfToken: session.csrfToken });
+    return html
+      ? reply.redirect(next, 303)
+      : reply.send({ expiresAt: session.expiresAt.toISOString(), csrfToken: session.csrfToken });
   });
   done();
 };

@@ -19,5 +19,8 @@ export interface StaticFile {
 
 export function loadConsoleFile(name: string): StaticFile {
   const extension = name.slice(name.lastIndexOf('.') + 1);
-  return { body: readFileSync(new URL(name, CONSOLE_DIR)), type: TYPES[extension] ?? 'application/octet-stream' };
+  return {
+    body: readFileSync(new URL(name, CONSOLE_DIR)),
+    type: TYPES[extension] ?? 'application/octet-stream',
+  };
 }
