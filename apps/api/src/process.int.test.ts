@@ -2,10 +2,10 @@
 // it down gracefully with exit code 143.
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { exitOf, REPO_ROOT } from '../../../test/harness/system.js';
 import { waitFor } from '../../../test/harness/wait-for.js';
-import { REDIS_URL, testPrefix } from '../../../test/harness/redis.js';
+import { deletePrefix, REDIS_URL, testPrefix } from '../../../test/harness/redis.js';
 
 /** A port nothing listens on right now (the kernel's choice), for a redis-server of our own. */
 async function freePort(): Promise<number> {
@@ -15,6 +15,11 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+const procPrefix = testPrefix('proc');
+afterAll(async () => {
+  await deletePrefix(procPrefix);
+});
 
 function runApi(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
@@ -47,7 +52,7 @@ describe('the API process', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       REDIS_URL,
-      QUEUE_PREFIX: testPrefix('proc'),
+      QUEUE_PREFIX: procPrefix,
       MIDTRANS_SERVER_KEY: key,
       LOG_LEVEL: 'info',
     });
