@@ -36,7 +36,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return sendError(
         reply,
         request,
-        status === 404 ? 'LUNAS_ERR_NOT_FOUND' : 'LUNAS_ERR_BAD_JSON',
+        status === 404 ? 'LUNAS_ERR_NOT_FOUND' : 'LUNAS_ERR_BAD_REQUEST',
         status === 404 ? undefined : 'Bad request',
       );
     }

@@ -5,6 +5,7 @@
 export const ERROR_CATALOG = {
   LUNAS_ERR_CONFIG: { httpStatus: 500, retryable: false, message: 'Invalid configuration' },
   LUNAS_ERR_BAD_JSON: { httpStatus: 400, retryable: false, message: 'Request body is not valid JSON' },
+  LUNAS_ERR_BAD_REQUEST: { httpStatus: 400, retryable: false, message: 'Bad request' },
   LUNAS_ERR_BAD_NOTIFICATION: {
     httpStatus: 400,
     retryable: false,
@@ -49,4 +50,18 @@ export class AppError extends Error {
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/**
+ * How the message of LUNAS_ERR_PAYMENT_NOT_FOUND begins. BullMQ keeps only an error's message in
+ * a failed job, so re-drive recognises such dead letters by it: build and match it only here.
+ */
+export const PAYMENT_NOT_FOUND_PREFIX = 'No payment row for order ';
+
+export function paymentNotFoundMessage(orderId: string, transactionId: string): string {
+  return `${PAYMENT_NOT_FOUND_PREFIX}${orderId} (transaction ${transactionId}) yet`;
+}
+
+export function isPaymentNotFoundMessage(message: string | undefined | null): boolean {
+  return typeof message === 'string' && message.startsWith(PAYMENT_NOT_FOUND_PREFIX);
 }

@@ -6,16 +6,10 @@
  * its webhook audit row). Until then it stays put; Get Status settles the payment as soon as
  * the row appears even if the dead letter were lost, since the sweep checks every open row.
  */
-import { notificationJobSchema } from '@lunas/core';
+import { isPaymentNotFoundMessage, notificationJobSchema } from '@lunas/core';
 import { orderCodesWithPayments, type Sql } from '@lunas/db';
 import type { Job, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-
-/**
- * apply-status.ts raises LUNAS_ERR_PAYMENT_NOT_FOUND with this message; BullMQ keeps only the
- * message as failedReason, so the match is on its start.
- */
-const PAYMENT_NOT_FOUND_REASON = /^No payment row for order /;
 
 export interface RedriveDeps {
   readonly sql: Sql;
@@ -32,7 +26,7 @@ export async function redriveDeadNotifications(deps: RedriveDeps): Promise<numbe
   const failed = (await deps.notificationQueue.getFailed(0, deps.limit - 1)) as Job[];
   const waiting = new Map<Job, string>();
   for (const job of failed) {
-    if (!job || !PAYMENT_NOT_FOUND_REASON.test(job.failedReason ?? '')) {
+    if (!job || !isPaymentNotFoundMessage(job.failedReason)) {
       continue;
     }
     const orderCode = orderCodeOf(job);

@@ -19,6 +19,7 @@ import {
   isPaidBranch,
   isPaymentStatus,
   mapMidtransStatus,
+  paymentNotFoundMessage,
   sameAmount,
 } from '@lunas/core';
 import {
@@ -81,7 +82,7 @@ export async function applyMidtransStatus(
     if (!payment) {
       throw new AppError(
         'LUNAS_ERR_PAYMENT_NOT_FOUND',
-        `No payment row for order ${status.order_id} (transaction ${status.transaction_id}) yet`,
+        paymentNotFoundMessage(status.order_id, status.transaction_id),
       );
     }
     const current = payment.paymentStatus;

@@ -11,7 +11,7 @@ export const mismatchesRoute: FastifyPluginCallback<{ readonly sql: Sql }> = (ap
   app.get('/payments/mismatches', async (request, reply) => {
     const query = querySchema.safeParse(request.query);
     if (!query.success) {
-      return sendError(reply, request, 'LUNAS_ERR_BAD_JSON', `Invalid query: limit 1–${ADMIN_MAX_PAGE}`);
+      return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', `Invalid query: limit 1–${ADMIN_MAX_PAGE}`);
     }
     const rows = await findMismatches(options.sql, query.data);
     return { count: rows.length, mismatches: rows };

@@ -18,7 +18,7 @@ export const stuckPaymentsRoute: FastifyPluginCallback<{ readonly sql: Sql }> = 
       return sendError(
         reply,
         request,
-        'LUNAS_ERR_BAD_JSON',
+        'LUNAS_ERR_BAD_REQUEST',
         `Invalid query: olderThanMinutes 0–525600, limit 1–${ADMIN_MAX_PAGE}`,
       );
     }

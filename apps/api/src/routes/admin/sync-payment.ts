@@ -34,7 +34,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
   app.post('/orders/:orderCode/sync-payment', async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
     if (!params.success) {
-      return sendError(reply, request, 'LUNAS_ERR_BAD_JSON', 'orderCode must be 1–100 characters');
+      return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'orderCode must be 1–100 characters');
     }
     const { orderCode } = params.data;
     const latest = await findLatestPaymentForOrder(options.sql, orderCode);

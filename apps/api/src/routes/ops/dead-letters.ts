@@ -27,7 +27,7 @@ export const deadLettersRoute: FastifyPluginCallback<{ readonly queue: Queue }> 
   app.get('/payments/dead-letters', async (request, reply) => {
     const query = querySchema.safeParse(request.query);
     if (!query.success) {
-      return sendError(reply, request, 'LUNAS_ERR_BAD_JSON', 'Invalid query: limit 1–500');
+      return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'Invalid query: limit 1–500');
     }
     const [jobs, total] = await Promise.all([
       options.queue.getFailed(0, query.data.limit - 1),

@@ -14,7 +14,7 @@ export const timelineRoute: FastifyPluginCallback<{ readonly sql: Sql }> = (app,
   app.get('/orders/:orderCode/timeline', async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
     if (!params.success) {
-      return sendError(reply, request, 'LUNAS_ERR_BAD_JSON', 'orderCode must be 1–100 characters');
+      return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'orderCode must be 1–100 characters');
     }
     const timeline = await findPaymentTimeline(options.sql, params.data.orderCode);
     if (!timeline) {
