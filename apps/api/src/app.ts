@@ -111,6 +111,10 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
     // A request must arrive whole within 15 s (Midtrans itself gives up after 15 s): slow,
     // trickling clients cannot hold sockets open for Node's default 5 minutes.
     requestTimeout: 15_000,
+    // Trust the nearest N proxies for the client IP (what a numeric trustProxy means).
+    ...(config.TRUST_PROXY_HOPS > 0
+      ? { trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS }
+      : {}),
   });
   let shuttingDown = false;
   // Readiness goes to 503 as soon as close() starts, before in-flight requests drain.

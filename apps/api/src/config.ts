@@ -39,6 +39,11 @@ export const apiEnvSchema = z
     ADMIN_EVENTS_HEARTBEAT_MS: int(100, 300_000).default(15_000),
     /** A PENDING payment older than this counts in lunas_stuck_payments and the console's default view, minutes. */
     OPS_STUCK_AFTER_MINUTES: int(0, 525_600).default(30),
+    /**
+     * Behind a reverse proxy: how many proxy hops to trust for the client IP (X-Forwarded-For),
+     * which the login rate limit keys on. 0: use the socket's address.
+     */
+    TRUST_PROXY_HOPS: int(0, 10).default(0),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
