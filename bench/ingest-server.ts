@@ -25,7 +25,7 @@ await app.register(webhookMidtransRoutes, {
   ingest: {
     serverKey: config.MIDTRANS_SERVER_KEY,
     retryPolicy: { attempts: 13, backoffMs: 1000, keepCompletedSeconds: 3600 },
-    enqueue: createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 1),
+    enqueue: createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 1, deps.redis),
   },
 });
 const url = await app.listen({ port: 0, host: '127.0.0.1' });

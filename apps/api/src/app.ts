@@ -176,7 +176,7 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
         keepCompletedSeconds: config.COMPLETED_JOB_TTL_S,
       },
       enqueue: timedEnqueue(
-        createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS),
+        createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 200, deps.redis),
         deps.ops.metrics,
       ),
     },

@@ -21,9 +21,36 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-export function createEnqueue(queue: Queue, timeoutMs: number, maxBatch = 200): Enqueue {
+/** The queue's Redis connection, as much of it as the enqueue needs to see. */
+export interface ConnectionState {
+  readonly status: string;
+  once(event: 'ready', listener: () => void): unknown;
+}
+
+export function createEnqueue(
+  queue: Queue,
+  timeoutMs: number,
+  maxBatch = 200,
+  connection?: ConnectionState,
+): Enqueue {
   let pending: Pending[] = [];
   let scheduled = false;
+  // One wait per outage, shared by every batch: the producer connection has no offline queue
+  // (an outage is a fast 503, not a pile of buffered commands), but a connection that is
+  // reconnecting (this API just started, or a Redis blip) gets each request's bound to return.
+  let reconnected: Promise<void> | null = null;
+  const whenReady = (): Promise<void> => {
+    if (!connection || connection.status === 'ready') {
+      return Promise.resolve();
+    }
+    reconnected ??= new Promise<void>((resolve) =>
+      connection.once('ready', () => {
+        reconnected = null;
+        resolve();
+      }),
+    );
+    return reconnected;
+  };
 
   const flush = (): void => {
     scheduled = false;
@@ -32,10 +59,16 @@ export function createEnqueue(queue: Queue, timeoutMs: number, maxBatch = 200): 
     if (batch.length === 0) {
       return;
     }
-    queue.addBulk(batch.map((p) => ({ name: JOBS.processNotification, data: p.data, opts: p.opts }))).then(
-      () => batch.forEach((p) => p.resolve()),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
-    );
+    // Bounded like the callers: a batch that cannot be written in time is dropped, and its
+    // callers, already answered 503, are retried by Midtrans.
+    withTimeout(whenReady(), timeoutMs, 'Redis connection not ready')
+      .then(() =>
+        queue.addBulk(batch.map((p) => ({ name: JOBS.processNotification, data: p.data, opts: p.opts }))),
+      )
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (error: unknown) => batch.forEach((p) => p.reject(error)),
+      );
   };
 
   return (data, opts) => {

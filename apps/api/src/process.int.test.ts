@@ -1,20 +1,11 @@
 // The API as a real process: configuration errors name the variable and stop it; SIGTERM shuts
 // it down gracefully with exit code 143.
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../scripts/chaos/processes.js';
 import { exitOf, REPO_ROOT } from '../../../test/harness/system.js';
 import { waitFor } from '../../../test/harness/wait-for.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../../../test/harness/redis.js';
-
-/** A port nothing listens on right now (the kernel's choice), for a redis-server of our own. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const procPrefix = testPrefix('proc');
 afterAll(async () => {

@@ -1,9 +1,11 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { QUEUES, type NotificationJobData } from '@lunas/core';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../../../../test/harness/logger.js';
 import { signedNotification, TEST_SERVER_KEY } from '../../../../test/harness/notifications.js';
+import { freePort } from '../../../../scripts/chaos/processes.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../../../../test/harness/redis.js';
 import { buildApp, createApiDeps } from '../app.js';
 import { loadApiConfig } from '../config.js';
@@ -203,6 +205,45 @@ describe('POST /webhooks/midtrans with Redis unreachable', () => {
       expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('POST /webhooks/midtrans while the API is still connecting to Redis', () => {
+  it('waits (within the bound) for the connection and answers 200, not 503', async () => {
+    const port = await freePort();
+    const { logger } = captureLogger('api-connecting');
+    const prefix = testPrefix('connecting');
+    const cfg = loadApiConfig({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      QUEUE_PREFIX: prefix,
+      MIDTRANS_SERVER_KEY: TEST_SERVER_KEY,
+      LOG_LEVEL: 'warn',
+      ENQUEUE_TIMEOUT_MS: '5000',
+    });
+    const app = await buildApp(cfg, createApiDeps(cfg, logger), logger);
+    let redis: ChildProcess | null = null;
+    try {
+      const answer = app.inject({
+        method: 'POST',
+        url: '/webhooks/midtrans',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(
+          signedNotification({ order_id: 'ORD-CONNECTING', transaction_status: 'pending' }),
+        ),
+      });
+      // Redis comes up only after the request has arrived (an API that just restarted).
+      redis = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      expect((await answer).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      redis?.kill('SIGKILL');
     }
   });
 });
