@@ -204,7 +204,9 @@ const faultLoop = (async () => {
       await sleep(2_000);
       redis.start();
       await waitUntil(async () => (await probe.ping()) === 'PONG', 20_000, 'redis back');
-      windows.redisDown.push([down, Date.now() + 1_000]);
+      // Down until the APIs have reconnected: their retry backoff is at most 2 s, and a request
+      // waits up to ENQUEUE_TIMEOUT_MS (2 s) for the connection before answering 503.
+      windows.redisDown.push([down, Date.now() + 4_000]);
     }
     if (due('postgres', 0.65)) {
       fault('Postgres refuses connections and drops every session for 3 s');
