@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { computeSignature } from '@lunas/midtrans';
-import { Redis } from 'ioredis';
+import { deletePrefix } from '../test/harness/redis.js';
 
 const { values } = parseArgs({
   options: {
@@ -126,16 +126,7 @@ try {
 } finally {
   server.kill('SIGTERM');
   await once(server, 'exit');
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [c, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = c;
-    if (keys.length) {
-      await redis.del(...keys);
-    }
-  } while (cursor !== '0');
-  redis.disconnect();
+  await deletePrefix(prefix, redisUrl);
 }
 
 const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -6,6 +6,7 @@
  * Labels are bounded enums (outcome, queue, state, status): never an order code, an amount or
  * a job id, so /metrics can be scraped without exposing a payment.
  */
+import { withTimeout } from '@lunas/core';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -172,7 +173,7 @@ export function registerPaymentHealth(
     if (cached && now() - cached.at < cacheMs) {
       return cached.value;
     }
-    inflight ??= withDeadline(read(), timeoutMs)
+    inflight ??= withTimeout(read(), timeoutMs)
       .then((value) => {
         cached = { at: now(), value };
         return value;
@@ -209,22 +210,5 @@ export function registerPaymentHealth(
         this.set({ kind }, value?.mismatches[kind] ?? 0);
       }
     },
-  });
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Test wiring: a listening simulator and a receiver, both closed when the test finishes.
  */
+import { withTimeout } from '@lunas/core';
 import { onTestFinished } from 'vitest';
 import { createSimulator } from '../simulator.js';
 import type { Simulator, SimulatorOptions } from '../simulator.js';
@@ -39,15 +40,7 @@ export async function startHarness(
 
 /** sim.idle(), but failing instead of hanging when something never settles. */
 export async function settled(sim: Simulator, timeoutMs = 5_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`simulator not idle within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([sim.idle(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(sim.idle(), timeoutMs, `simulator not idle within ${timeoutMs} ms`);
 }
 
 export function vaCharge(orderId: string, grossAmount = 10_000): Parameters<Simulator['charge']>[0] {
