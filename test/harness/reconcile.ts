@@ -3,10 +3,9 @@
  * API the workers call (MIDTRANS_API_BASE_URL) and whose notifications hit the real API.
  * Every status call the simulator receives is recorded, to check rate limits and "checked once".
  */
-import { createSimulator, type Simulator } from '@lunas/simulator';
+import type { Simulator } from '@lunas/simulator';
 import type { WorkerHandle } from '@lunas/worker';
 import { insertOrder, insertPayment } from './db.js';
-import { TEST_SERVER_KEY } from './notifications.js';
 import { startSystem, type TestSystem } from './system.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
@@ -41,30 +40,25 @@ export const FAST_RECONCILE_ENV: Record<string, string> = {
 export async function startReconcileSystem(
   options: { label?: string; env?: Record<string, string>; workers?: number } = {},
 ): Promise<ReconcileSystem> {
+  const statusCalls: StatusCall[] = [];
   const system = await startSystem({
     label: options.label ?? 'rcn',
     withWorker: false,
     env: { ...FAST_RECONCILE_ENV, ...options.env },
+    simNotifies: true,
+    // Hooks added before listen() reach the encapsulated core routes too.
+    onSim: (sim) =>
+      sim.app.addHook('onRequest', (request, _reply, done) => {
+        const match = /^\/v2\/([^/]+)\/status$/.exec(request.url.split('?')[0] ?? '');
+        if (request.method === 'GET' && match?.[1]) {
+          statusCalls.push({ at: Date.now(), id: decodeURIComponent(match[1]) });
+        }
+        done();
+      }),
   });
-  const sim = await createSimulator({
-    serverKey: TEST_SERVER_KEY,
-    notificationUrl: system.webhookUrl,
-    timeScale: 0.001,
-    logger: false,
-  });
-  const statusCalls: StatusCall[] = [];
-  // Hooks added before listen() reach the encapsulated core routes too.
-  sim.app.addHook('onRequest', (request, _reply, done) => {
-    const match = /^\/v2\/([^/]+)\/status$/.exec(request.url.split('?')[0] ?? '');
-    if (request.method === 'GET' && match?.[1]) {
-      statusCalls.push({ at: Date.now(), id: decodeURIComponent(match[1]) });
-    }
-    done();
-  });
-  const simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
+  const { sim } = system;
   const workers: WorkerHandle[] = [];
-  const workerEnv = (extra: Record<string, string> = {}) =>
-    system.env({ MIDTRANS_API_BASE_URL: simUrl, ...extra });
+  const workerEnv = (extra: Record<string, string> = {}) => system.env(extra);
   const addWorker = async (extra: Record<string, string> = {}) => {
     const handle = await system.startWorker(workerEnv(extra));
     workers.push(handle);
@@ -82,7 +76,6 @@ export async function startReconcileSystem(
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       system.worker = null;
-      await sim.close();
       await system.close();
     },
   };

@@ -1,12 +1,15 @@
 /**
  * The whole Lunas pipeline in one test process: a fresh database, a unique queue prefix, the
- * API listening on a real port, and a worker consuming. Tests that need real processes
- * (SIGKILL) spawn them with spawnProcess().
+ * API listening on a real port, a worker consuming, and the Midtrans simulator whose Get Status
+ * the worker confirms every notification with (MIDTRANS_API_BASE_URL). By default the simulator
+ * sends no notifications of its own (the test posts them, see midtrans.ts); `simNotifies` points
+ * its notification URL at the API. Tests that need real processes (SIGKILL) spawn them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildApp, createApiDeps, loadApiConfig } from '@lunas/api';
 import { QUEUES } from '@lunas/core';
+import { createSimulator, type Simulator } from '@lunas/simulator';
 import { loadWorkerConfig, startWorker, type WorkerHandle } from '@lunas/worker';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +28,9 @@ export interface TestSystem {
   readonly webhookUrl: string;
   readonly queue: Queue;
   readonly logs: CapturedLogger;
+  /** The Midtrans simulator the workers ask (Get Status). */
+  readonly sim: Simulator;
+  readonly simUrl: string;
   worker: WorkerHandle | null;
   /** Environment for a worker or API child process of this system. */
   env(extra?: Record<string, string>): Record<string, string>;
@@ -32,9 +38,17 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export async function startSystem(
-  options: { label?: string; withWorker?: boolean; env?: Record<string, string> } = {},
-): Promise<TestSystem> {
+export interface StartSystemOptions {
+  label?: string;
+  withWorker?: boolean;
+  env?: Record<string, string>;
+  /** The simulator sends its notifications to this system's webhook (default: none). */
+  simNotifies?: boolean;
+  /** Called with the simulator before it listens (hooks added then reach every route). */
+  onSim?: (sim: Simulator) => void;
+}
+
+export async function startSystem(options: StartSystemOptions = {}): Promise<TestSystem> {
   const label = options.label ?? 'sys';
   const db = await createTestDatabase(label);
   const prefix = testPrefix(label);
@@ -50,11 +64,23 @@ export async function startSystem(
     // Several workers of one test run side by side; their health ports must not collide.
     METRICS_PORT: '0',
     STALLED_INTERVAL_MS: '2000',
+    MIDTRANS_TIMEOUT_MS: '2000',
     ...options.env,
   };
   const apiConfig = loadApiConfig({ ...baseEnv, PORT: '0', HOST: '127.0.0.1' });
   const api = await buildApp(apiConfig, createApiDeps(apiConfig, logs.logger), logs.logger);
   const apiUrl = await api.listen({ port: 0, host: '127.0.0.1' });
+  const webhookUrl = `${apiUrl}/webhooks/midtrans`;
+  // The API never asks Midtrans; the simulator starts once the webhook's URL is known.
+  const sim = await createSimulator({
+    serverKey: TEST_SERVER_KEY,
+    ...(options.simNotifies ? { notificationUrl: webhookUrl } : {}),
+    timeScale: 0.001,
+    logger: false,
+  });
+  options.onSim?.(sim);
+  const simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
+  baseEnv.MIDTRANS_API_BASE_URL = options.env?.MIDTRANS_API_BASE_URL ?? simUrl;
   const queue = new Queue(QUEUES.notifications, { connection: { url: REDIS_URL }, prefix });
 
   const system: TestSystem = {
@@ -62,9 +88,11 @@ export async function startSystem(
     prefix,
     api,
     apiUrl,
-    webhookUrl: `${apiUrl}/webhooks/midtrans`,
+    webhookUrl,
     queue,
     logs,
+    sim,
+    simUrl,
     worker: null,
     env: (extra = {}) => ({ ...baseEnv, ...extra }),
     async startWorker(extra = {}) {
@@ -75,6 +103,7 @@ export async function startSystem(
     async close() {
       await system.worker?.close();
       await api.close();
+      await sim.close();
       await queue.close();
       await deletePrefix(prefix);
       await db.drop();

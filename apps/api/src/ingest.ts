@@ -1,13 +1,17 @@
 /**
  * ingestNotification: the whole webhook decision, with the queue injected. It never touches
- * Postgres: it verifies, validates and enqueues; the worker decides what the notification means.
+ * Postgres: it verifies, validates and enqueues; the worker confirms with Midtrans what the
+ * notification claims before anything changes (docs/midtrans.md, "What the signature does not bind").
  *
- * Order of checks:
- *   1. the body is JSON (else 400: Midtrans retries a 400 twice, harmless);
- *   2. it carries a signature_key (else 401);
- *   3. the signed fields and the ids the pipeline needs are present (else 400);
- *   4. the signature matches (else 401, nothing enqueued);
- *   5. Redis acknowledges the job within the bound (else 503: Midtrans retries 4 times).
+ * Order of checks (verifyNotificationBody in @lunas/midtrans):
+ *   1. the body is a JSON object (else 400: Midtrans retries a 400 twice, harmless);
+ *   2. it is not a subscription notification (those carry no signature: 400, deliberately);
+ *   3. it carries a signature_key (else 401);
+ *   4. the fields the pipeline needs are present, status_code and gross_amount in Midtrans's
+ *      strict formats, and the status_code can belong to the transaction_status (else 400);
+ *   5. the signature matches (else 401, nothing enqueued);
+ *   6. Redis acknowledges the job within the bound (else 503: Midtrans retries 4 times).
+ * The job carries the body without its signature_key, sealed for the worker (seal.ts).
  */
 import {
   notificationJobId,
@@ -15,11 +19,18 @@ import {
   type NotificationJobData,
   type NotificationRetryPolicy,
 } from '@lunas/core';
-import { notificationSchema, verifySignature } from '@lunas/midtrans';
+import {
+  notificationIdentity,
+  parseJsonObject,
+  sealNotification,
+  verifyNotificationBody,
+  withoutSignature,
+} from '@lunas/midtrans';
 
 export type IngestOutcome =
   | { readonly kind: 'accepted'; readonly jobId: string; readonly orderId: string }
   | { readonly kind: 'bad_json' }
+  | { readonly kind: 'subscription' }
   | { readonly kind: 'invalid'; readonly orderId: string | null; readonly fields: string[] }
   | { readonly kind: 'bad_signature'; readonly orderId: string | null }
   | { readonly kind: 'queue_unavailable'; readonly orderId: string; readonly reason: string };
@@ -37,47 +48,35 @@ export interface IngestDeps {
 }
 
 export async function ingestNotification(deps: IngestDeps, rawBody: string): Promise<IngestOutcome> {
-  // 1. JSON.
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
+  const record = parseJsonObject(rawBody);
+  if (!record) {
     return { kind: 'bad_json' };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { kind: 'bad_json' };
+  const verified = verifyNotificationBody(record, deps.serverKey);
+  switch (verified.kind) {
+    case 'verified':
+      break;
+    case 'subscription':
+      return { kind: 'subscription' };
+    case 'invalid':
+      return { kind: 'invalid', orderId: verified.orderId, fields: verified.fields };
+    case 'bad_status_code':
+      return { kind: 'invalid', orderId: verified.orderId, fields: ['status_code'] };
+    case 'bad_signature':
+      return { kind: 'bad_signature', orderId: verified.orderId };
   }
-  const record = body as Record<string, unknown>;
-  const orderId = typeof record.order_id === 'string' ? record.order_id : null;
+  const n = verified.notification;
 
-  // 2. A signature at all.
-  if (typeof record.signature_key !== 'string' || record.signature_key.length === 0) {
-    return { kind: 'bad_signature', orderId };
-  }
-
-  // 3. The fields we need.
-  const parsed = notificationSchema.safeParse(record);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))];
-    return { kind: 'invalid', orderId, fields };
-  }
-  const n = parsed.data;
-
-  // 4. Signature over the raw strings.
-  if (!verifySignature(n, n.signature_key, deps.serverKey)) {
-    return { kind: 'bad_signature', orderId: n.order_id };
-  }
-
-  // 5. Durable enqueue.
-  const jobId = notificationJobId({
-    transactionId: n.transaction_id,
-    transactionStatus: n.transaction_status,
-    statusCode: n.status_code,
-    refundAmount: n.refund_amount ?? undefined,
-  });
+  // Durable enqueue of the body without its signature, sealed.
+  const jobId = notificationJobId(notificationIdentity(n));
+  const body = JSON.stringify(withoutSignature(record));
   try {
     await deps.enqueue(
-      { rawBody, receivedAt: (deps.now?.() ?? new Date()).toISOString() },
+      {
+        rawBody: body,
+        receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+        seal: sealNotification(body, deps.serverKey),
+      },
       notificationJobOptions(jobId, deps.retryPolicy),
     );
   } catch (error) {

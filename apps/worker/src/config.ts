@@ -66,8 +66,15 @@ export const workerEnvSchema = z
     RECONCILE_BACKOFF_MS: int(10, 600_000).default(2_000),
     /** A payment Midtrans still does not know (404) this long after creation is flagged, ms. */
     RECONCILE_UNKNOWN_AFTER_MS: int(0, 365 * 24 * 3_600_000).default(24 * 3_600_000),
-    /** Dead-lettered notifications (no payment row) the sweep looks at per run. */
+    /** Dead-lettered notifications the sweep looks at per run (re-driven once their cause is gone). */
     RECONCILE_REDRIVE_LIMIT: int(0, 100_000).default(500),
+    /** Times one dead-lettered notification may be re-driven before it stays for a person. */
+    RECONCILE_REDRIVE_MAX_PER_JOB: int(0, 1_000).default(5),
+    /**
+     * Attempts during which Get Status answering 404 for a notification's transaction is
+     * retried before the notification is recorded as unknown to Midtrans.
+     */
+    NOTIFICATION_NOT_FOUND_ATTEMPTS: int(1, 100).default(3),
 
     // Operations (docs/operations.md). Metrics are served at /metrics on METRICS_PORT.
     /** Slack-compatible incoming webhook for alerts; unset: alerts are only logged. A secret. */

@@ -10,7 +10,7 @@
  *
  * Everything here observes; none of it can fail a payment job (errors are logged and dropped).
  */
-import { ALERT_QUEUES, isAppError, QUEUES, type AlertJobData } from '@lunas/core';
+import { ALERT_QUEUES, isAppError, QUEUES, type AlertJobData, type MismatchKind } from '@lunas/core';
 import type { Sql } from '@lunas/db';
 import type { MidtransClient } from '@lunas/midtrans';
 import {
@@ -21,7 +21,14 @@ import {
   type Logger,
 } from '@lunas/runtime';
 import { Queue, Worker, type Job } from 'bullmq';
-import { alertsForResult, deadLetterAlert, midtransAlert, type AlertDraft } from './alerts/alert-rules.js';
+import {
+  alertsForResult,
+  deadLetterAlert,
+  midtransAlert,
+  mismatchAlert,
+  unverifiedJobAlert,
+  type AlertDraft,
+} from './alerts/alert-rules.js';
 import { createAlerter, type Alerter } from './alerts/alerter.js';
 import { createDeliverAlertProcessor } from './alerts/deliver-alert.js';
 import { startStuckWatch, type StuckWatch } from './alerts/stuck-watch.js';
@@ -36,6 +43,10 @@ export interface WorkerOps {
   readonly alertWorker: Worker<AlertJobData> | null;
   /** The onApplied hook: metrics, live event, alerts. */
   onApplied(result: ApplyStatusResult): void;
+  /** A notification job that did not come through the webhook route: alert. */
+  onUnverified(jobId: string | null): void;
+  /** A payment put on the ledger without a status to apply (a 404): alert. */
+  onMismatch(kind: MismatchKind, orderCode: string, paymentId: string): void;
   /** Counts job durations and outcomes; alerts on dead-lettered notifications. */
   observeWorker(worker: Worker): void;
   /** Wraps the Midtrans client: call metrics, and alerts on 401 and an open circuit. */
@@ -116,9 +127,16 @@ export function startWorkerOps(deps: {
         from: result.from,
         to: result.to,
         reversal: result.reversal,
+        mismatch: result.mismatch,
         at: new Date().toISOString(),
       });
       alertsForResult(result).forEach(raise);
+    },
+    onUnverified(jobId) {
+      raise(unverifiedJobAlert(jobId));
+    },
+    onMismatch(kind, orderCode, paymentId) {
+      raise(mismatchAlert(kind, orderCode, paymentId));
     },
     observeWorker(worker) {
       observeJobs(worker, metrics, raise);

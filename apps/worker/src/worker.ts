@@ -7,6 +7,7 @@ import { createSql, type Sql } from '@lunas/db';
 import { createWorkerRedis, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import { AwaitingPayments } from './awaiting-payments.js';
+import { createFleetMidtrans } from './midtrans.js';
 import { listenForPaymentRows } from './payment-row-listener.js';
 import type { WorkerConfig } from './config.js';
 import { createNotificationProcessor } from './processors/process-notification.js';
@@ -50,6 +51,14 @@ export async function startWorker(
   );
   const awaiting = new AwaitingPayments(queueRedis, prefix, notificationQueue, logger);
   const ops = startWorkerOps({ config, logger, sql });
+  // One Midtrans client per process, with the fleet-wide rate limit and circuit (midtrans.ts):
+  // notifications are confirmed with it, and the sweep checks with it.
+  const midtrans = createFleetMidtrans({
+    config,
+    redis: queueRedis,
+    logger,
+    observe: (client) => ops.observeMidtrans(client),
+  });
   // Every decided result feeds metrics, the live event bus and alerts, then the caller's hook.
   const onApplied = (result: ApplyStatusResult): void => {
     ops.onApplied(result);
@@ -60,16 +69,20 @@ export async function startWorker(
     sql,
     logger,
     awaiting,
+    midtrans: midtrans.client,
+    serverKey: config.MIDTRANS_SERVER_KEY,
     onApplied,
+    onUnverified: (jobId) => ops.onUnverified(jobId),
+    notFoundAttempts: config.NOTIFICATION_NOT_FOUND_ATTEMPTS,
     ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),
   });
   const notificationWorker = new Worker<NotificationJobData>(
     QUEUES.notifications,
-    async (job) => {
+    async (job, token) => {
       if (job.name !== JOBS.processNotification) {
         throw new Error(`unknown job name ${job.name}`);
       }
-      return processor(job);
+      return processor(job, token);
     },
     {
       connection: workerRedis,
@@ -117,7 +130,9 @@ export async function startWorker(
         sql,
         logger,
         onApplied,
-        observeMidtrans: (client) => ops.observeMidtrans(client),
+        onMismatch: (kind, orderCode, paymentId) => ops.onMismatch(kind, orderCode, paymentId),
+        midtrans: midtrans.client,
+        circuit: midtrans.circuit,
       })
     : null;
   if (reconcile) {

@@ -11,6 +11,11 @@ export const ERROR_CATALOG = {
     retryable: false,
     message: 'Notification is missing required fields',
   },
+  LUNAS_ERR_UNSUPPORTED_NOTIFICATION: {
+    httpStatus: 400,
+    retryable: false,
+    message: 'Subscription (recurring) notifications are not handled by this endpoint',
+  },
   LUNAS_ERR_BAD_SIGNATURE: { httpStatus: 401, retryable: false, message: 'Missing or invalid signature_key' },
   LUNAS_ERR_BODY_TOO_LARGE: { httpStatus: 413, retryable: false, message: 'Request body is too large' },
   LUNAS_ERR_UNSUPPORTED_MEDIA: { httpStatus: 415, retryable: false, message: 'Unsupported content type' },
@@ -64,4 +69,35 @@ export function paymentNotFoundMessage(orderId: string, transactionId: string): 
 
 export function isPaymentNotFoundMessage(message: string | undefined | null): boolean {
   return typeof message === 'string' && message.startsWith(PAYMENT_NOT_FOUND_PREFIX);
+}
+
+/**
+ * Messages of notification jobs that must never be re-driven: the job is not a verified
+ * notification, or its body cannot be one. Everything else that dead-letters is re-driven
+ * once its cause is gone (docs/reconciliation.md, "Dead letters").
+ */
+export const PERMANENT_FAILURE_PREFIX = 'permanent: ';
+
+export function permanentFailureMessage(detail: string): string {
+  return `${PERMANENT_FAILURE_PREFIX}${detail}`;
+}
+
+/** How the message of a notification that waits for Midtrans (unreachable, circuit open, 401) begins. */
+export const MIDTRANS_UNAVAILABLE_PREFIX = 'Midtrans unavailable: ';
+
+export type DeadLetterCause = 'payment_not_found' | 'midtrans_unavailable' | 'transient' | 'permanent';
+
+/** Why a notification job dead-lettered, from the only thing BullMQ keeps: its message. */
+export function deadLetterCause(message: string | undefined | null): DeadLetterCause {
+  if (isPaymentNotFoundMessage(message)) {
+    return 'payment_not_found';
+  }
+  if (typeof message === 'string' && message.startsWith(MIDTRANS_UNAVAILABLE_PREFIX)) {
+    return 'midtrans_unavailable';
+  }
+  if (typeof message === 'string' && message.startsWith(PERMANENT_FAILURE_PREFIX)) {
+    return 'permanent';
+  }
+  // Postgres outages, stalls (a worker killed more often than allowed), lock timeouts.
+  return 'transient';
 }

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './jobs.js';
 export * from './config.js';
 export * from './async.js';
+export * from './sync.js';

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { MISMATCH_KINDS, SYNC_OUTCOMES } from './sync.js';
 
 export const QUEUES = {
   notifications: 'payment-notifications',
@@ -13,34 +14,61 @@ export const JOBS = {
   processNotification: 'payment.notification.process',
 } as const;
 
-/** What the API puts on the queue: the raw body as received, plus when it was received. */
+/**
+ * What the API puts on the queue: the body as received with its signature_key removed, the
+ * time of receipt, and a seal (an HMAC the API computes with a key derived from the server key)
+ * over exactly that body. The worker opens the seal before it acts, so a job that did not come
+ * through the webhook route (added through Bull Board or straight into Redis) changes nothing,
+ * and no readable copy of a Midtrans signature is kept anywhere (docs/midtrans.md).
+ *
+ * Jobs queued by an older API carry the whole body with its signature_key and no seal; the
+ * worker verifies those by the Midtrans signature instead.
+ */
 export const notificationJobSchema = z.object({
-  /** The request body exactly as Midtrans sent it (UTF-8 text). */
+  /** The request body (UTF-8 JSON text), signature_key removed. */
   rawBody: z.string(),
   /** ISO timestamp of receipt at the API. */
   receivedAt: z.string(),
+  /** Hex HMAC-SHA256 of rawBody (see @lunas/midtrans sealNotification); absent on older jobs. */
+  seal: z.string().optional(),
+  /** Times the sweep re-drove this job out of the dead letters (bounded). */
+  redrives: z.number().int().min(0).optional(),
 });
 export type NotificationJobData = z.infer<typeof notificationJobSchema>;
 
+/** Everything that makes one notification distinct from another of the same transaction. */
 export interface NotificationIdentity {
+  readonly orderId: string;
   readonly transactionId: string;
   readonly transactionStatus: string;
+  readonly fraudStatus?: string | null | undefined;
   readonly statusCode: string;
-  /** Cumulative refund amount; two refunds of one transaction differ only here. */
-  readonly refundAmount?: string | undefined;
+  readonly grossAmount: string;
+  /** Cumulative refund amount; two refunds of one transaction differ here. */
+  readonly refundAmount?: string | null | undefined;
+  /**
+   * The refunds listed, each by its key and whether the bank confirmed it: Midtrans sends a
+   * refund twice, the second time with bank_confirmed_at, and both must be processed.
+   */
+  readonly refunds?: string | undefined;
 }
 
 /**
  * The BullMQ job id of a notification: the same event redelivered maps to the same id, so
  * BullMQ refuses the second job. Ids are hashed: they must not contain ':' and must not be
- * all digits (BullMQ rules), and a fixed length keeps Redis keys bounded.
+ * all digits (BullMQ rules), and a fixed length keeps Redis keys bounded. Nothing here is
+ * trusted: an edited body gets an id of its own, and the worker confirms it with Get Status.
  */
 export function notificationJobId(identity: NotificationIdentity): string {
   const key = [
+    identity.orderId,
     identity.transactionId,
-    identity.transactionStatus.toLowerCase(),
+    identity.transactionStatus.trim().toLowerCase(),
+    (identity.fraudStatus ?? '').trim().toLowerCase(),
     identity.statusCode,
+    identity.grossAmount,
     identity.refundAmount ?? '',
+    identity.refunds ?? '',
   ].join('\u0000');
   return `ntf-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
@@ -115,8 +143,10 @@ export const reconcileJobResultSchema = z.object({
   paymentId: z.string(),
   orderCode: z.string(),
   /** 'skipped': the payment was final (or gone) before the check; nothing was asked. */
-  outcome: z.enum(['applied', 'duplicate', 'stale', 'rejected', 'not_found', 'skipped']),
+  outcome: z.enum([...SYNC_OUTCOMES, 'not_found', 'skipped']),
   updated: z.boolean(),
+  /** The ledger entry Midtrans's answer implies (e.g. Lunas says PAID, Midtrans says pending). */
+  mismatch: z.enum(MISMATCH_KINDS).nullable().optional(),
   from: z.string().nullable(),
   to: z.string().nullable(),
   midtransStatus: z.string().nullable(),
@@ -165,6 +195,8 @@ export const ALERT_JOBS = {
 
 export const ALERT_CAUSES = [
   'amount_rejected',
+  'mismatch',
+  'unverified_job',
   'reversal',
   'challenge',
   'dead_letter',

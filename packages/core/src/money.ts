@@ -23,3 +23,20 @@ export function sameAmount(a: string | number, b: string | number): boolean {
   const right = toMinorUnits(b);
   return left !== null && right !== null && left === right;
 }
+
+/** -1, 0 or 1 as a is less than, equal to or more than b; null when either is not an amount. */
+export function compareAmounts(a: string | number, b: string | number): -1 | 0 | 1 | null {
+  const left = toMinorUnits(a);
+  const right = toMinorUnits(b);
+  if (left === null || right === null) {
+    return null;
+  }
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Minor units back to "NNN.NN". */
+export function formatMinorUnits(minor: bigint): string {
+  const sign = minor < 0n ? '-' : '';
+  const abs = minor < 0n ? -minor : minor;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}

@@ -3,16 +3,20 @@
  *
  * Midtrans reports a `transaction_status` (plus `fraud_status` for cards); Lunas keeps a
  * `payment_status` per payment row. Transitions only move forward along the lifecycle below,
- * so a late, duplicated or out-of-order notification can never undo a newer state.
+ * so a late, duplicated or out-of-order status can never undo a newer state. The state machine
+ * only ever sees statuses Midtrans itself confirmed (Get Status); see docs/midtrans.md.
  *
- *   PENDING ──► AUTHORIZED ──► CHALLENGE ──► PAID ──► PARTIALLY_REFUNDED ──► REFUNDED
- *      │             │              │          │              │
- *      └─────────────┴──────────────┴──► DENIED / CANCELLED / EXPIRED / FAILED      CHARGEBACK
+ *   PENDING ──► AUTHORIZED ──► CHALLENGE ──► PAID ──► PARTIALLY_REFUNDED ─────► REFUNDED
+ *      │             │              │          │  └──► PARTIALLY_CHARGED_BACK ─► CHARGEBACK
+ *      └─────────────┴──────────────┴──► DENIED / CANCELLED / EXPIRED / FAILED
  *
- * The one documented way back is the reversal: a `settlement` that later turns into `deny`
- * (Permata VA, Mandiri bill, Indomaret). Lunas applies it, flags it, and ops must look at it.
- * A `cancel` after `capture` (a card voided before settlement) is treated the same way.
+ * Partial steps repeat: each new partial refund (a larger cumulative amount) is a transition of
+ * its own. The one documented way back is the reversal (docs/midtrans.md, "Reversals"): a
+ * settlement that later turns into deny for Permata VA, Mandiri bill or Indomaret, and a card
+ * capture cancelled before it settled. Anything else that would leave the paid branch is not
+ * applied: it goes on the mismatch ledger for a person.
  */
+import { compareAmounts } from './money.js';
 
 export const PAYMENT_STATUSES = [
   'PENDING',
@@ -20,6 +24,7 @@ export const PAYMENT_STATUSES = [
   'CHALLENGE',
   'PAID',
   'PARTIALLY_REFUNDED',
+  'PARTIALLY_CHARGED_BACK',
   'REFUNDED',
   'CHARGEBACK',
   'DENIED',
@@ -47,35 +52,88 @@ export const OPEN_STATUSES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>(
   'CHALLENGE',
 ]);
 
+/** Failures of an unpaid payment. */
+export const FAILED_STATUSES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
+  'DENIED',
+  'CANCELLED',
+  'EXPIRED',
+  'FAILED',
+]);
+
+/**
+ * Statuses that mean the customer's money reached the merchant at some point: PAID and what can
+ * only follow it (refunds, chargebacks).
+ */
+export const PAID_BRANCH_STATUSES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
+  'PAID',
+  'PARTIALLY_REFUNDED',
+  'PARTIALLY_CHARGED_BACK',
+  'REFUNDED',
+  'CHARGEBACK',
+]);
+
+/** The paid branch's statuses after PAID: money (partly) went back. */
+export const REFUND_BRANCH_STATUSES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
+  'PARTIALLY_REFUNDED',
+  'PARTIALLY_CHARGED_BACK',
+  'REFUNDED',
+  'CHARGEBACK',
+]);
+
+/** Partial steps: they repeat, each with a larger cumulative amount. */
+const PARTIAL_STATUSES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
+  'PARTIALLY_REFUNDED',
+  'PARTIALLY_CHARGED_BACK',
+]);
+
 export function isPaymentStatus(value: string): value is PaymentStatus {
   return (PAYMENT_STATUSES as readonly string[]).includes(value);
 }
 
 /**
- * Maps Midtrans's `transaction_status` (and `fraud_status`) to a payment status.
- * Comparison is case-insensitive: one Get Status sample says "PENDING".
- * Returns null for a status Midtrans may add in future; the caller rejects it, loudly.
+ * True for statuses that mean the customer's money reached the merchant at some point. A
+ * payment can enter this branch without passing PAID here, when the settlement was never seen
+ * and a refund is the first status Midtrans shows us.
+ */
+export function isPaidBranch(status: PaymentStatus): boolean {
+  return PAID_BRANCH_STATUSES.has(status);
+}
+
+/**
+ * Maps Midtrans's `transaction_status` and `fraud_status` to a payment status, strictly:
+ * settlement, capture and authorize count as money only with fraud_status accept or absent
+ * (Midtrans's own rule, docs/midtrans.md "Fraud status and the paid rule"); challenge holds
+ * them for review, deny fails them. Comparison is case-insensitive (one Get Status sample says
+ * "PENDING"). Returns null for a status or fraud verdict Midtrans does not document; the caller
+ * rejects it, loudly.
  */
 export function mapMidtransStatus(
   transactionStatus: string,
   fraudStatus?: string | null,
 ): PaymentStatus | null {
   const status = transactionStatus.trim().toLowerCase();
-  const fraud = fraudStatus?.trim().toLowerCase();
+  const fraud = fraudStatus?.trim().toLowerCase() || undefined;
+  const screened = (ok: PaymentStatus): PaymentStatus | null => {
+    switch (fraud) {
+      case undefined:
+      case 'accept':
+        return ok;
+      case 'challenge':
+        return 'CHALLENGE';
+      case 'deny':
+        return 'DENIED';
+      default:
+        return null;
+    }
+  };
   switch (status) {
     case 'pending':
       return 'PENDING';
     case 'settlement':
-      return 'PAID';
     case 'capture':
-      if (fraud === 'challenge') {
-        return 'CHALLENGE';
-      }
-      // Midtrans: a capture is a success when fraud_status is accept or absent. A capture with
-      // fraud_status deny is not documented; treat it as denied rather than paid.
-      return fraud === 'deny' ? 'DENIED' : 'PAID';
+      return screened('PAID');
     case 'authorize':
-      return 'AUTHORIZED';
+      return screened('AUTHORIZED');
     case 'deny':
       return 'DENIED';
     case 'cancel':
@@ -89,20 +147,22 @@ export function mapMidtransStatus(
     case 'partial_refund':
       return 'PARTIALLY_REFUNDED';
     case 'chargeback':
-    case 'partial_chargeback':
       return 'CHARGEBACK';
+    case 'partial_chargeback':
+      return 'PARTIALLY_CHARGED_BACK';
     default:
       return null;
   }
 }
 
-/** Position along the lifecycle; a transition must move to a higher rank. */
+/** Position along the lifecycle; a transition must move to a higher rank (partials: more money). */
 const RANK: Record<PaymentStatus, number> = {
   PENDING: 0,
   AUTHORIZED: 1,
   CHALLENGE: 2,
   PAID: 3,
   PARTIALLY_REFUNDED: 4,
+  PARTIALLY_CHARGED_BACK: 4,
   REFUNDED: 5,
   CHARGEBACK: 5,
   // Failures end an unpaid payment; they rank with the paid branch's ends so that nothing
@@ -113,59 +173,102 @@ const RANK: Record<PaymentStatus, number> = {
   FAILED: 5,
 };
 
-const UNPAID_FAILURES: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
-  'DENIED',
-  'CANCELLED',
-  'EXPIRED',
-  'FAILED',
-]);
-const PAID_BRANCH: ReadonlySet<PaymentStatus> = new Set<PaymentStatus>([
-  'PAID',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-  'CHARGEBACK',
-]);
+/** A payment as the state machine sees it: its status and the cumulative amount returned. */
+export interface PaymentState {
+  readonly status: PaymentStatus;
+  /** Cumulative refunded or charged-back amount ("5000.00"); null or "0" when none. */
+  readonly refundedAmount?: string | null;
+}
 
 /**
- * True for statuses that mean the customer's money reached the merchant at some point: PAID
- * and what can only follow it (refunds, chargebacks). A payment can enter this branch without
- * passing PAID here, when the settlement notification was lost and a refund arrives first.
+ * What Midtrans told us about the payment method, from a confirmed status: enough to tell a
+ * documented reversal from a transition Midtrans does not document.
  */
-export function isPaidBranch(status: PaymentStatus): boolean {
-  return PAID_BRANCH.has(status);
+export interface ReversalEvidence {
+  readonly paymentType: string | null | undefined;
+  /** bank_transfer through Permata (the body has permata_va_number, or a Permata VA). */
+  readonly permataVa?: boolean;
+  /** cstore's store ("indomaret", "alfamart"). */
+  readonly store?: string | null | undefined;
+}
+
+/**
+ * True when Midtrans documents that a paid payment of this method can turn into `to`:
+ * settlement → deny for Permata VA, Mandiri bill (echannel) and Indomaret; a card capture
+ * cancelled before settlement (docs/midtrans.md, "Reversals").
+ */
+export function isDocumentedReversal(to: PaymentStatus, evidence: ReversalEvidence | undefined): boolean {
+  const type = evidence?.paymentType?.trim().toLowerCase();
+  if (to === 'DENIED') {
+    return (
+      type === 'echannel' ||
+      (type === 'bank_transfer' && evidence?.permataVa === true) ||
+      (type === 'cstore' && evidence?.store?.trim().toLowerCase() === 'indomaret')
+    );
+  }
+  if (to === 'CANCELLED') {
+    return type === 'credit_card';
+  }
+  return false;
 }
 
 export type TransitionDecision =
-  /** Move the payment to `to`. `reversal` marks a paid payment that Midtrans took back. */
+  /**
+   * Move the payment to `to`. `reversal` marks a paid payment that Midtrans took back;
+   * `withoutPayment` a payment that enters the refund branch without ever having been PAID here
+   * (its settlement was never seen: the order must not become PAID from it).
+   */
   | {
       readonly kind: 'apply';
       readonly from: PaymentStatus;
       readonly to: PaymentStatus;
       readonly reversal: boolean;
+      readonly withoutPayment: boolean;
     }
-  /** Same status again: nothing to do. */
+  /** Same status (and, for partial steps, the same amount) again: nothing to do. */
   | { readonly kind: 'duplicate'; readonly status: PaymentStatus }
   /** Older than what we hold (a late pending after settlement, say): nothing to do. */
   | { readonly kind: 'stale'; readonly current: PaymentStatus; readonly incoming: PaymentStatus };
 
-/** Decides what an incoming status does to a payment that is in `current`. */
-export function decideTransition(current: PaymentStatus, incoming: PaymentStatus): TransitionDecision {
-  if (current === incoming) {
-    return { kind: 'duplicate', status: current };
+const refunded = (state: PaymentState): string => state.refundedAmount ?? '0';
+
+/** Decides what an incoming (confirmed) status does to a payment that is in `current`. */
+export function decideTransition(
+  current: PaymentState,
+  incoming: PaymentState,
+  evidence?: ReversalEvidence,
+): TransitionDecision {
+  const from = current.status;
+  const to = incoming.status;
+  const apply = (reversal = false): TransitionDecision => ({
+    kind: 'apply',
+    from,
+    to,
+    reversal,
+    withoutPayment: OPEN_STATUSES.has(from) && REFUND_BRANCH_STATUSES.has(to),
+  });
+  const stale: TransitionDecision = { kind: 'stale', current: from, incoming: to };
+
+  // Partial steps: more money back is a new step, the same amount a duplicate, less is old.
+  if (PARTIAL_STATUSES.has(from) && PARTIAL_STATUSES.has(to)) {
+    const order = compareAmounts(refunded(incoming), refunded(current));
+    if (order === null) {
+      return stale;
+    }
+    if (order > 0) {
+      return apply();
+    }
+    return from === to && order === 0 ? { kind: 'duplicate', status: from } : stale;
   }
-  // The documented reversal (settlement → deny) and a voided capture (capture → cancel).
-  if (current === 'PAID' && (incoming === 'DENIED' || incoming === 'CANCELLED')) {
-    return { kind: 'apply', from: current, to: incoming, reversal: true };
+  if (from === to) {
+    return { kind: 'duplicate', status: from };
+  }
+  if (from === 'PAID' && FAILED_STATUSES.has(to)) {
+    return isDocumentedReversal(to, evidence) ? apply(true) : stale;
   }
   // Once paid, only refunds and chargebacks move forward; once failed, nothing does.
-  if (PAID_BRANCH.has(current) && UNPAID_FAILURES.has(incoming)) {
-    return { kind: 'stale', current, incoming };
+  if (FAILED_STATUSES.has(from) || (PAID_BRANCH_STATUSES.has(from) && FAILED_STATUSES.has(to))) {
+    return stale;
   }
-  if (UNPAID_FAILURES.has(current)) {
-    return { kind: 'stale', current, incoming };
-  }
-  if (RANK[incoming] > RANK[current]) {
-    return { kind: 'apply', from: current, to: incoming, reversal: false };
-  }
-  return { kind: 'stale', current, incoming };
+  return RANK[to] > RANK[from] ? apply() : stale;
 }

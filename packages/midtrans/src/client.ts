@@ -15,7 +15,7 @@
  * The server key is only ever put in the Authorization header; it is never logged.
  */
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { CallPriority, RateLimiter } from './rate-limiter.js';
 import { classifyStatusResponse, type StatusResult } from './status-response.js';
 
 export const MIDTRANS_SANDBOX_BASE_URL = 'https://api.sandbox.midtrans.com';
@@ -47,8 +47,11 @@ export interface MidtransClientOptions {
 }
 
 export interface MidtransClient {
-  /** GET /v2/{id}/status, where id is a transaction_id or an order_id. */
-  getStatus(id: string, options?: { signal?: AbortSignal }): Promise<StatusResult>;
+  /**
+   * GET /v2/{id}/status, where id is a transaction_id or an order_id. `priority` 'confirm'
+   * (default) is served ahead of 'background' (sweep) calls by the fleet-wide rate limit.
+   */
+  getStatus(id: string, options?: { signal?: AbortSignal; priority?: CallPriority }): Promise<StatusResult>;
 }
 
 export function createMidtransClient(options: MidtransClientOptions): MidtransClient {
@@ -65,7 +68,7 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
       }
       // 2. Rate limit. Waiting longer than the call timeout means the fleet is far behind; the
       // caller backs off instead of holding a job slot.
-      const waited = await options.rateLimiter.acquire(callOptions.signal);
+      const waited = await options.rateLimiter.acquire(callOptions.signal, callOptions.priority);
       if (waited === null) {
         return {
           kind: 'retryable',

@@ -27,12 +27,20 @@ redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.cei
 return wait
 `;
 
+/**
+ * Who asks. A confirmation (a notification about to change a payment, or a person pressing
+ * "Sync payment status") queues for its slot up to maxWaitMs; a background check (the sweep)
+ * takes a slot only when one is free within `backgroundMaxWaitMs`, so it never queues behind
+ * confirmations: when the fleet is busy confirming, sweep checks back off and wait.
+ */
+export type CallPriority = 'confirm' | 'background';
+
 export interface RateLimiter {
   /**
    * Waits for a slot. Returns 0 (or the ms waited) when the caller may call Midtrans now, or
-   * null when the queue of reservations is longer than maxWaitMs.
+   * null when the queue of reservations is longer than this priority may wait.
    */
-  acquire(signal?: AbortSignal): Promise<number | null>;
+  acquire(signal?: AbortSignal, priority?: CallPriority): Promise<number | null>;
 }
 
 export interface RedisRateLimiterOptions {
@@ -43,6 +51,8 @@ export interface RedisRateLimiterOptions {
   readonly ratePerSecond: number;
   /** Longest a caller waits for its slot before giving up (and retrying later), ms. */
   readonly maxWaitMs: number;
+  /** Longest a background caller waits; default two slot intervals. */
+  readonly backgroundMaxWaitMs?: number;
 }
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
@@ -51,9 +61,14 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   }
   const intervalUs = Math.max(1, Math.round(1_000_000 / options.ratePerSecond));
   const maxWaitUs = Math.max(0, Math.round(options.maxWaitMs * 1000));
+  const backgroundMaxWaitUs = Math.min(
+    maxWaitUs,
+    Math.max(0, Math.round((options.backgroundMaxWaitMs ?? (2 * intervalUs) / 1000) * 1000)),
+  );
   return {
-    async acquire(signal) {
-      const waitUs = Number(await options.redis.eval(RESERVE, 1, options.key, intervalUs, maxWaitUs));
+    async acquire(signal, priority = 'confirm') {
+      const limitUs = priority === 'background' ? backgroundMaxWaitUs : maxWaitUs;
+      const waitUs = Number(await options.redis.eval(RESERVE, 1, options.key, intervalUs, limitUs));
       if (waitUs < 0) {
         return null;
       }

@@ -8,6 +8,7 @@
  * An event carries what the console shows (order code, statuses, outcome), never a payload,
  * an amount from Midtrans or a signature.
  */
+import { MISMATCH_KINDS, SYNC_OUTCOMES } from '@lunas/core';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -15,11 +16,13 @@ import { z } from 'zod';
 export const paymentEventSchema = z.object({
   type: z.literal('payment.result'),
   orderCode: z.string(),
-  paymentId: z.string(),
-  outcome: z.enum(['applied', 'duplicate', 'stale', 'rejected']),
+  paymentId: z.string().nullable(),
+  outcome: z.enum(SYNC_OUTCOMES),
   from: z.string(),
   to: z.string().nullable(),
   reversal: z.boolean(),
+  /** The mismatch ledger entry the result put the payment on, if any. */
+  mismatch: z.enum(MISMATCH_KINDS).nullable().optional(),
   /** ISO time the worker decided. */
   at: z.string(),
 });

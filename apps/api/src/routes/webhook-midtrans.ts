@@ -2,7 +2,8 @@
  * POST /webhooks/midtrans. Verifies, enqueues, answers; no Postgres on this path.
  * Answers, and what they mean to Midtrans's retries:
  *   200 the job is in Redis (a redelivery is refused by its job id, and still gets 200)
- *   400 not JSON or missing fields (Midtrans retries twice)   401 missing or wrong signature
+ *   400 not JSON, missing or malformed fields, a status_code that cannot belong to its status,
+ *       or a subscription notification (Midtrans retries twice)   401 missing or wrong signature
  *   413 body over the limit                                  503 Redis unavailable (retried 4 times)
  */
 import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
@@ -38,6 +39,12 @@ export const webhookMidtransRoutes: FastifyPluginCallback<WebhookRouteOptions> =
       case 'bad_json':
         request.log.warn('webhook body is not a JSON object');
         code = 'LUNAS_ERR_BAD_JSON';
+        break;
+      case 'subscription':
+        // Deliberately a 4xx, never a 503: Midtrans would retry a subscription body for hours,
+        // and it carries no signature to verify (docs/midtrans.md, "Subscriptions").
+        request.log.warn('subscription (recurring) notification refused: not handled by this endpoint');
+        code = 'LUNAS_ERR_UNSUPPORTED_NOTIFICATION';
         break;
       case 'invalid':
         request.log.warn(

@@ -9,8 +9,12 @@ const base: ApplyStatusResult = {
   from: 'PENDING',
   to: 'PAID',
   reversal: false,
+  reasonCode: null,
   reason: null,
   orderStatusChanged: true,
+  mismatch: null,
+  paymentCreated: false,
+  refundedAmount: '0',
 };
 
 describe('alert rules', () => {
@@ -27,20 +31,31 @@ describe('alert rules', () => {
       alertsForResult({
         ...base,
         outcome: 'rejected',
-        reason: 'amount mismatch: Midtrans 1.00 IDR, order 2.00 IDR',
+        reasonCode: 'amount_mismatch',
+        reason: 'Midtrans 1.00 IDR, order 2.00 IDR',
       }),
     ).toMatchObject([{ cause: 'amount_rejected', key: '7' }]);
     expect(alertsForResult({ ...base, to: 'CHALLENGE' })).toMatchObject([{ cause: 'challenge', key: '7' }]);
     expect(
-      alertsForResult({ ...base, outcome: 'rejected', reason: 'unknown transaction_status "x"' }),
+      alertsForResult({ ...base, outcome: 'rejected', reasonCode: 'unknown_status', reason: 'x' }),
     ).toEqual([]);
+  });
+
+  it('alerts on every mismatch kind the result carries, keyed by kind and payment', () => {
+    expect(alertsForResult({ ...base, outcome: 'stale', mismatch: 'paid_not_in_midtrans' })).toMatchObject([
+      { cause: 'mismatch', key: 'paid_not_in_midtrans:7' },
+    ]);
+    expect(alertsForResult({ ...base, to: 'REFUNDED', mismatch: 'refunded_unpaid' })).toMatchObject([
+      { cause: 'mismatch', key: 'refunded_unpaid:7' },
+    ]);
   });
 
   it('never puts amounts or reasons from Midtrans in the text', () => {
     const [alert] = alertsForResult({
       ...base,
       outcome: 'rejected',
-      reason: 'amount mismatch: Midtrans 99000.00 IDR, order 150000.00 IDR',
+      reasonCode: 'amount_mismatch',
+      reason: 'Midtrans 99000.00 IDR, order 150000.00 IDR',
     });
     expect(alert?.text).not.toMatch(/99000|150000/);
     expect(deadLetterAlert('ntf-1', null, 13, 'LUNAS_ERR_PAYMENT_NOT_FOUND').text).toContain(

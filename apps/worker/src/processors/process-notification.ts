@@ -1,88 +1,319 @@
 /**
- * Consumes payment.notification.process jobs: parses the raw body the API accepted and applies
- * it with the state machine. Classification:
- * - no payment row yet → remembered for the fast path, then thrown so BullMQ retries with backoff;
- * - Postgres unreachable or a lock wait → thrown, retried with backoff;
- * - a body that cannot be a notification → UnrecoverableError (the API validated it; this is a bug).
+ * Consumes payment.notification.process jobs. A notification is a signal, not the truth:
+ * Midtrans signs only order_id + status_code + gross_amount, so anyone holding one genuine body
+ * can edit every other field (docs/midtrans.md, "What the signature does not bind"). So:
+ *
+ *   1. open the job: its seal (the API's HMAC over the body), or, for a job queued by an older
+ *      API, the Midtrans signature. A job that did not come through the webhook route (Bull
+ *      Board, a compromised Redis) changes nothing and is logged at error level;
+ *   2. find the order and its payment rows. None yet: wait (the incident's race; the fast path
+ *      promotes the job when the shop commits the row);
+ *   3. a claim that would change nothing (the status we already hold) is recorded as a
+ *      duplicate without asking Midtrans: the common "pending" notification costs no call;
+ *   4. anything else is confirmed with Get Status by the notification's transaction_id, served
+ *      ahead of the sweep's checks by the fleet-wide rate limit. The answer must belong to the
+ *      notification's (signed) order. What is applied is what Midtrans says, through the same
+ *      state machine; the notification's own claim is only recorded beside it;
+ *   5. Midtrans unreachable, rate limited or the circuit open: the job waits (delayed without
+ *      spending an attempt, or retried with backoff) and nothing is lost.
  */
-import { isAppError, notificationJobSchema, type NotificationJobData } from '@lunas/core';
-import { type Sql } from '@lunas/db';
-import { notificationSchema } from '@lunas/midtrans';
-import { UnrecoverableError, type Job } from 'bullmq';
+import {
+  AppError,
+  decideTransition,
+  isAppError,
+  isPaymentStatus,
+  mapMidtransStatus,
+  MIDTRANS_UNAVAILABLE_PREFIX,
+  notificationJobSchema,
+  paymentNotFoundMessage,
+  permanentFailureMessage,
+  type NotificationJobData,
+} from '@lunas/core';
+import { findOrderForMidtrans, listOrderPayments, matchPayment, type Sql } from '@lunas/db';
+import {
+  openSeal,
+  parseJsonObject,
+  paymentLinkBaseOrderId,
+  statusBodySchema,
+  statusCodeFits,
+  toNotification,
+  verifyNotificationBody,
+  withoutSignature,
+  type MidtransClient,
+  type MidtransNotification,
+} from '@lunas/midtrans';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AwaitingPayments } from '../awaiting-payments.js';
-import { applyMidtransStatus, type ApplyStatusResult, type PaidWatch } from '../sync/apply-status.js';
+import {
+  applyMidtransStatus,
+  recordWithoutChange,
+  type ApplyStatusResult,
+  type PaidWatch,
+} from '../sync/apply-status.js';
 
 export interface ProcessNotificationDeps {
   readonly sql: Sql;
   readonly logger: Logger;
   readonly awaiting: AwaitingPayments;
+  readonly midtrans: MidtransClient;
+  /** Opens the jobs' seals (and verifies older jobs' signatures). */
+  readonly serverKey: string;
   readonly onApplied?: (result: ApplyStatusResult) => void;
+  /** Called for a job that is not a verified notification (alerts). */
+  readonly onUnverified?: (jobId: string | null) => void;
   /** See ApplyStatusInput.paidWatch; absent when reconciliation is off. */
   readonly paidWatch?: PaidWatch;
+  /**
+   * Attempts during which a Get Status 404 for the notification's transaction is retried
+   * before the notification is recorded as unknown to Midtrans (a dashboard test, a forgery).
+   */
+  readonly notFoundAttempts?: number;
 }
 
+/** Most characters of an order id that go into a log line. */
+const LOG_ID_MAX = 64;
+const shortId = (id: string): string => (id.length > LOG_ID_MAX ? `${id.slice(0, LOG_ID_MAX)}…(${id.length})` : id);
+
 export function createNotificationProcessor(deps: ProcessNotificationDeps) {
-  return async function processNotification(job: Job<NotificationJobData>): Promise<ApplyStatusResult> {
-    const data = notificationJobSchema.safeParse(job.data);
-    if (!data.success) {
-      throw new UnrecoverableError('job data is not a notification job');
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(data.data.rawBody);
-    } catch {
-      throw new UnrecoverableError('job carries a body that is not JSON');
-    }
-    const parsed = notificationSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new UnrecoverableError('job carries a body that is not a Midtrans notification');
-    }
-    const status = parsed.data;
+  const notFoundAttempts = deps.notFoundAttempts ?? 3;
+
+  return async function processNotification(
+    job: Job<NotificationJobData>,
+    token?: string,
+  ): Promise<ApplyStatusResult> {
     const jobId = job.id ?? null;
-    try {
-      const result = await applyMidtransStatus(deps.sql, {
-        syncType: 'webhook',
-        status,
-        payload: body as Record<string, unknown>,
+    const claimed = openJob(job);
+    const notifiedStatus = claimText(claimed);
+
+    // 2. The order and its payment rows (read only: the decision is taken under lock later).
+    const order = await findOrderForMidtrans(
+      deps.sql,
+      claimed.order_id,
+      paymentLinkBaseOrderId(claimed.order_id),
+    );
+    const payments = order ? await listOrderPayments(deps.sql, order.orderId) : [];
+    if (!order || payments.length === 0) {
+      await waitForPaymentRow(job, claimed);
+    }
+
+    // 3. A claim of what we already hold changes nothing: no call to Midtrans.
+    const target = matchPayment(payments, claimed.transaction_id);
+    const claimedStatus = mapMidtransStatus(claimed.transaction_status, claimed.fraud_status);
+    if (
+      order &&
+      target &&
+      claimedStatus &&
+      isPaymentStatus(target.paymentStatus) &&
+      decideTransition(
+        { status: target.paymentStatus, refundedAmount: target.refundedAmount },
+        { status: claimedStatus, refundedAmount: claimed.refund_amount ?? null },
+      ).kind === 'duplicate'
+    ) {
+      const result = await recordWithoutChange(deps.sql, {
+        orderCode: order.orderCode,
+        paymentId: target.paymentId,
+        status: target.paymentStatus,
+        outcome: 'duplicate',
+        claimed,
+        notifiedStatus,
         jobId,
-        ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
       });
-      if (jobId && job.attemptsMade > 0) {
-        await deps.awaiting.forget(status.order_id, jobId);
+      return finish(job, claimed, result);
+    }
+
+    // 4. Confirm with Midtrans.
+    const answer = await deps.midtrans.getStatus(claimed.transaction_id, { priority: 'confirm' });
+    const fields = { jobId, orderCode: shortId(claimed.order_id), transactionId: shortId(claimed.transaction_id) };
+    switch (answer.kind) {
+      case 'found':
+      case 'expired': {
+        if (answer.signature === 'invalid') {
+          deps.logger.error({ ...fields, alert: true }, 'Get Status answer carries a wrong signature_key; not applied');
+          throw new Error(`${MIDTRANS_UNAVAILABLE_PREFIX}Get Status answer has an invalid signature_key`);
+        }
+        const confirmed = toNotification(answer.status);
+        if (confirmed.order_id !== claimed.order_id) {
+          deps.logger.error(
+            { ...fields, midtransOrderCode: shortId(confirmed.order_id) },
+            'notification names a transaction of another order; nothing changed',
+          );
+          return finish(
+            job,
+            claimed,
+            await recordRejected(order?.orderCode ?? claimed.order_id, target?.paymentId ?? null, 'foreign_transaction'),
+          );
+        }
+        if (notifiedStatus !== claimText(confirmed)) {
+          deps.logger.warn(
+            { ...fields, notified: notifiedStatus, midtrans: claimText(confirmed) },
+            'notification and Get Status disagree; applying what Midtrans says',
+          );
+        }
+        try {
+          const result = await applyMidtransStatus(deps.sql, {
+            syncType: 'webhook',
+            status: confirmed,
+            payload: withoutSignature(claimed),
+            notifiedStatus,
+            confirmation: withoutSignature(answer.body),
+            jobId,
+            ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
+          });
+          return finish(job, claimed, result);
+        } catch (error) {
+          if (isAppError(error) && error.code === 'LUNAS_ERR_PAYMENT_NOT_FOUND') {
+            await waitForPaymentRow(job, claimed);
+          }
+          throw error;
+        }
       }
-      logResult(deps.logger, result, status.transaction_status);
-      deps.onApplied?.(result);
-      return result;
-    } catch (error) {
-      if (isAppError(error) && error.code === 'LUNAS_ERR_PAYMENT_NOT_FOUND' && jobId) {
-        await deps.awaiting.remember(status.order_id, jobId);
-        deps.logger.warn(
-          { orderCode: status.order_id, jobId, attempt: job.attemptsMade + 1 },
-          'no payment row for this notification yet; will retry',
+      case 'not_found':
+        if (job.attemptsMade + 1 < notFoundAttempts) {
+          throw new Error(`Midtrans does not know transaction ${shortId(claimed.transaction_id)} (yet)`);
+        }
+        deps.logger.error(fields, 'Midtrans does not know the notification\'s transaction; nothing changed');
+        return finish(
+          job,
+          claimed,
+          await recordRejected(order?.orderCode ?? claimed.order_id, target?.paymentId ?? null, 'unknown_to_midtrans'),
         );
-      }
-      throw error;
+      case 'failed':
+        deps.logger.error({ ...fields, httpStatus: answer.httpStatus }, 'Midtrans refused Get Status; nothing changed');
+        return finish(
+          job,
+          claimed,
+          await recordRejected(order?.orderCode ?? claimed.order_id, target?.paymentId ?? null, 'midtrans_refused'),
+        );
+      case 'circuit_open':
+        return waitForMidtrans(job, token, answer.retryInMs);
+      case 'retryable':
+        if (answer.reason === 'rate_limited' || answer.reason === 'local_rate_limit') {
+          return waitForMidtrans(job, token, answer.retryAfterMs ?? 1_000);
+        }
+        throw new Error(
+          `${MIDTRANS_UNAVAILABLE_PREFIX}Get Status ${answer.reason}${answer.httpStatus ? ` (${answer.httpStatus})` : ''}`,
+        );
+      case 'unauthorized':
+        throw new Error(`${MIDTRANS_UNAVAILABLE_PREFIX}Midtrans rejected the server key (401)`);
+    }
+
+    function recordRejected(orderCode: string, paymentId: string | null, reasonCode: 'foreign_transaction' | 'unknown_to_midtrans' | 'midtrans_refused') {
+      return recordWithoutChange(deps.sql, {
+        orderCode,
+        paymentId,
+        status: target?.paymentStatus ?? null,
+        outcome: 'rejected',
+        reasonCode,
+        claimed,
+        notifiedStatus,
+        jobId,
+      });
     }
   };
+
+  /** 1. The job's body, if it is a verified notification; otherwise it changes nothing. */
+  function openJob(job: Job<NotificationJobData>): MidtransNotification {
+    const data = notificationJobSchema.safeParse(job.data);
+    if (!data.success) {
+      return unverified(job, 'job data is not a notification job');
+    }
+    const { rawBody, seal } = data.data;
+    const body = parseJsonObject(rawBody);
+    if (!body) {
+      return unverified(job, 'job carries a body that is not a JSON object');
+    }
+    if (seal !== undefined) {
+      if (!openSeal(rawBody, seal, deps.serverKey)) {
+        return unverified(job, 'job seal does not match its body');
+      }
+      const parsed = statusBodySchema.safeParse(body);
+      if (!parsed.success || !statusCodeFits(parsed.data.transaction_status, parsed.data.status_code)) {
+        return unverified(job, 'sealed job carries a body that is not a Midtrans notification');
+      }
+      return toNotification(parsed.data);
+    }
+    // A job queued by an older API: the Midtrans signature is in the body.
+    const verified = verifyNotificationBody(body, deps.serverKey);
+    if (verified.kind !== 'verified') {
+      return unverified(job, `job carries no verified notification (${verified.kind})`);
+    }
+    return verified.notification;
+  }
+
+  function unverified(job: Job, why: string): never {
+    deps.logger.error(
+      { jobId: job.id, alert: true, why },
+      'notification job did not come through the webhook route (unsealed or altered); it changes nothing',
+    );
+    deps.onUnverified?.(job.id ?? null);
+    throw new UnrecoverableError(permanentFailureMessage(why));
+  }
+
+  async function waitForPaymentRow(job: Job, claimed: MidtransNotification): Promise<never> {
+    const jobId = job.id;
+    if (jobId) {
+      // The trigger names the shop's order code: a Payment Link id waits under its base code too.
+      const base = paymentLinkBaseOrderId(claimed.order_id);
+      await deps.awaiting.remember(claimed.order_id, jobId);
+      if (base) {
+        await deps.awaiting.remember(base, jobId);
+      }
+      deps.logger.warn(
+        { orderCode: shortId(claimed.order_id), jobId, attempt: job.attemptsMade + 1 },
+        'no payment row for this notification yet; will retry',
+      );
+    }
+    throw new AppError('LUNAS_ERR_PAYMENT_NOT_FOUND', paymentNotFoundMessage(claimed.order_id, claimed.transaction_id));
+  }
+
+  async function waitForMidtrans(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+    deps.logger.info({ jobId: job.id, delayMs }, 'Midtrans busy or circuit open; the notification waits');
+    if (token) {
+      await job.moveToDelayed(Date.now() + Math.max(100, delayMs), token);
+      throw new DelayedError();
+    }
+    throw new Error(`${MIDTRANS_UNAVAILABLE_PREFIX}rate limited or circuit open`);
+  }
+
+  async function finish(
+    job: Job,
+    claimed: MidtransNotification,
+    result: ApplyStatusResult,
+  ): Promise<ApplyStatusResult> {
+    if (job.id && job.attemptsMade > 0) {
+      await deps.awaiting.forget(claimed.order_id, job.id);
+    }
+    logResult(deps.logger, result, claimed.transaction_status);
+    deps.onApplied?.(result);
+    return result;
+  }
+}
+
+/** "capture/challenge", "settlement": what a body says, for the audit row and logs. */
+function claimText(n: MidtransNotification): string {
+  const status = n.transaction_status.trim().toLowerCase();
+  const fraud = n.fraud_status?.trim().toLowerCase();
+  return fraud ? `${status}/${fraud}` : status;
 }
 
 export function logResult(logger: Logger, result: ApplyStatusResult, midtransStatus: string): void {
   const fields = {
-    orderCode: result.orderCode,
+    orderCode: shortId(result.orderCode),
     paymentId: result.paymentId,
     outcome: result.outcome,
     from: result.from,
     to: result.to,
     midtransStatus,
+    ...(result.mismatch ? { mismatch: result.mismatch } : {}),
+    ...(result.paymentCreated ? { paymentCreated: true } : {}),
   };
   if (result.reversal) {
-    logger.error(
-      { ...fields, reversal: true },
-      'Midtrans reversed a paid payment; treat the order as unpaid',
-    );
+    logger.error({ ...fields, reversal: true }, 'Midtrans reversed a paid payment; treat the order as unpaid');
   } else if (result.outcome === 'rejected') {
-    logger.error({ ...fields, reason: result.reason }, 'payment result rejected');
+    logger.error({ ...fields, reasonCode: result.reasonCode, reason: result.reason }, 'payment result rejected');
+  } else if (result.mismatch) {
+    logger.error(fields, 'payment on the mismatch ledger');
   } else {
     logger.info(fields, 'payment result recorded');
   }

@@ -5,7 +5,9 @@
  *
  * Classification (style: transient → throw, permanent → UnrecoverableError):
  * - found / 407 expired → apply; record the answer and the next due time (cadence);
- * - 404 → record; flag the payment when it is older than RECONCILE_UNKNOWN_AFTER_MS;
+ * - 404 → record; a payment we hold as paid is at once on the ledger (paid_not_in_midtrans);
+ *   another is flagged once older than RECONCILE_UNKNOWN_AFTER_MS and then no longer polled
+ *   (a manual check re-arms it);
  * - 429 or circuit open → pause the whole queue (fleet-wide) and put the job back, no attempt
  *   spent: nothing is lost, Midtrans gets a rest;
  * - 5xx / timeout / network → throw: BullMQ retries with backoff; on the last attempt the
@@ -18,6 +20,7 @@ import {
   nextCheckDelayMs,
   OPEN_STATUSES,
   reconcileJobSchema,
+  type MismatchKind,
   type PaymentStatus,
   type ReconcileJobData,
   type ReconcileJobResult,
@@ -29,12 +32,17 @@ import {
   recordStatusCheck,
   type Sql,
 } from '@lunas/db';
-import { toNotification, type MidtransClient, type StatusBody } from '@lunas/midtrans';
+import {
+  paymentLinkBaseOrderId,
+  toNotification,
+  withoutSignature,
+  type MidtransClient,
+  type StatusBody,
+} from '@lunas/midtrans';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { logResult } from '../processors/process-notification.js';
 import { applyMidtransStatus, type ApplyStatusResult, type PaidWatch } from '../sync/apply-status.js';
-import { classifyMismatch } from './mismatch.js';
 
 export interface ReconcilePaymentDeps {
   readonly sql: Sql;
@@ -47,6 +55,8 @@ export interface ReconcilePaymentDeps {
   readonly backoffMs: number;
   readonly now?: () => Date;
   readonly onApplied?: ((result: ApplyStatusResult) => void) | undefined;
+  /** A payment put on the ledger by a 404 (no status to apply): alerts. */
+  readonly onMismatch?: ((kind: MismatchKind, orderCode: string, paymentId: string) => void) | undefined;
   /** See ApplyStatusInput.paidWatch. */
   readonly paidWatch?: PaidWatch;
 }
@@ -81,7 +91,11 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
     const nextCheckAt = new Date(now().getTime() + nextCheckDelayMs(payment.checkCount, deps.cadenceMs));
     const fields = { paymentId, orderCode: payment.orderCode, syncType, jobId: job.id };
 
-    const result = await deps.midtrans.getStatus(payment.transactionId ?? payment.orderCode);
+    // By a transaction id Midtrans confirmed (or the shop set), else by order id: never by an
+    // id taken from an unconfirmed notification. A person waiting goes ahead of the sweep.
+    const result = await deps.midtrans.getStatus(payment.transactionId ?? payment.orderCode, {
+      priority: syncType === 'manual' ? 'confirm' : 'background',
+    });
     switch (result.kind) {
       case 'found':
       case 'expired': {
@@ -93,19 +107,32 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
           );
           throw new UnrecoverableError('Get Status answer has an invalid signature_key');
         }
+        const answerOrder = result.status.order_id;
+        if (answerOrder !== payment.orderCode && paymentLinkBaseOrderId(answerOrder) !== payment.orderCode) {
+          await postponeCheck(deps.sql, paymentId, nextCheckAt);
+          deps.logger.error(
+            { ...fields, alert: true },
+            'Get Status answered for another order than the payment belongs to; not applied',
+          );
+          throw new UnrecoverableError('Get Status answer belongs to another order');
+        }
         return applyAnswer(job, payment.orderCode, result.status, result.body, nextCheckAt);
       }
       case 'not_found': {
-        const { flagged } = await recordNotFoundCheck(deps.sql, {
+        const { flagged, stopped } = await recordNotFoundCheck(deps.sql, {
           paymentId,
           nextCheckAt,
           flagAfterMs: deps.unknownAfterMs,
+          rearm: syncType === 'manual',
         });
         if (flagged) {
-          deps.logger.warn(
-            { ...fields, unknownAfterMs: deps.unknownAfterMs },
-            'Midtrans does not know this payment past its expiry; flagged for review',
+          deps.logger.error(
+            { ...fields, mismatch: flagged, stopped, unknownAfterMs: deps.unknownAfterMs },
+            flagged === 'paid_not_in_midtrans'
+              ? 'Lunas records this payment as paid, but Midtrans does not know it; on the mismatch ledger'
+              : 'Midtrans does not know this payment past its expiry; flagged, and no longer polled until re-armed',
           );
+          deps.onMismatch?.(flagged, payment.orderCode, paymentId);
         } else {
           deps.logger.info(fields, 'Midtrans does not know this payment (yet)');
         }
@@ -117,6 +144,7 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
           from: payment.paymentStatus,
           to: payment.paymentStatus,
           midtransStatus: null,
+          mismatch: flagged,
         };
       }
       case 'unauthorized':
@@ -161,51 +189,42 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
         {
           syncType,
           status: toNotification(status),
-          payload: body,
+          payload: withoutSignature(body),
           jobId: job.id ?? null,
           ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
         },
         now,
       );
     } catch (error) {
-      // The answer names a transaction no row of ours holds (the order was paid again under a
-      // new transaction_id, say): record it and leave it to a person; retrying cannot help.
+      // The order has no payment row at all (the shop deleted it?): leave it to a person.
       if (isAppError(error) && error.code === 'LUNAS_ERR_PAYMENT_NOT_FOUND') {
         await postponeCheck(deps.sql, paymentId, nextCheckAt);
-        deps.logger.warn(
-          { paymentId, orderCode, midtransTransactionId: status.transaction_id },
-          'Get Status answer matches no payment row',
-        );
+        deps.logger.warn({ paymentId, orderCode }, 'Get Status answer matches no payment row');
         throw new UnrecoverableError(error.message);
       }
       throw error;
     }
-    const dbStatus = applied.outcome === 'applied' && applied.to ? applied.to : applied.from;
-    const mismatch = classifyMismatch({
-      transactionStatus: status.transaction_status,
-      fraudStatus: status.fraud_status,
-      dbStatus,
-      outcome: applied.outcome,
-      reason: applied.reason,
-      reversal: applied.reversal,
-    });
-    await recordStatusCheck(deps.sql, {
-      paymentId,
-      nextCheckAt,
-      midtransStatus: status.transaction_status,
-      fraudStatus: status.fraud_status ?? null,
-      statusCode: status.status_code,
-      grossAmount: /^\d{1,12}(\.\d{1,2})?$/.test(status.gross_amount) ? status.gross_amount : null,
-      mismatch,
-    });
-    logResult(deps.logger, applied, status.transaction_status);
-    if (mismatch) {
-      deps.logger.warn(
-        { paymentId, orderCode, mismatch, midtransStatus: status.transaction_status, dbStatus },
-        'payment on the mismatch ledger',
+    if (applied.paymentId === paymentId) {
+      await recordStatusCheck(deps.sql, {
+        paymentId,
+        nextCheckAt,
+        midtransStatus: status.transaction_status,
+        fraudStatus: status.fraud_status ?? null,
+        statusCode: status.status_code,
+        grossAmount: status.gross_amount,
+      });
+    } else {
+      // Asked by order id, Midtrans answered about another transaction of the order (its newest);
+      // that answer was applied to its own payment row. This one is due again on the cadence.
+      await postponeCheck(deps.sql, paymentId, nextCheckAt);
+      deps.logger.info(
+        { paymentId, orderCode, answeredPaymentId: applied.paymentId },
+        'Get Status answered for another transaction of the order; applied there',
       );
     }
+    logResult(deps.logger, applied, status.transaction_status);
     deps.onApplied?.(applied);
+    const dbStatus = applied.outcome === 'applied' && applied.to ? applied.to : applied.from;
     return {
       paymentId,
       orderCode,
@@ -214,6 +233,7 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
       from: applied.from,
       to: dbStatus,
       midtransStatus: status.transaction_status,
+      mismatch: applied.mismatch,
     };
   }
 }

@@ -7,17 +7,12 @@ import {
   RECONCILE_JOBS,
   RECONCILE_QUEUES,
   QUEUES,
+  type MismatchKind,
   type ReconcileJobData,
   type ReconcileJobResult,
 } from '@lunas/core';
 import type { Sql } from '@lunas/db';
-import {
-  createMidtransClient,
-  createRedisCircuitBreaker,
-  createRedisRateLimiter,
-  resolveMidtransBaseUrl,
-  type MidtransClient,
-} from '@lunas/midtrans';
+import type { CircuitBreaker, MidtransClient } from '@lunas/midtrans';
 import { createWorkerRedis, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config.js';
@@ -39,8 +34,10 @@ export interface StartReconcileDeps {
   readonly sql: Sql;
   readonly logger: Logger;
   readonly onApplied?: ((result: ApplyStatusResult) => void) | undefined;
-  /** Wraps the Midtrans client (issue 5: call metrics and alerts); identity when absent. */
-  readonly observeMidtrans?: ((client: MidtransClient) => MidtransClient) | undefined;
+  readonly onMismatch?: ((kind: MismatchKind, orderCode: string, paymentId: string) => void) | undefined;
+  /** The process's Midtrans client and the fleet-wide circuit it uses (midtrans.ts). */
+  readonly midtrans: MidtransClient;
+  readonly circuit: CircuitBreaker;
 }
 
 export async function startReconcile(deps: StartReconcileDeps): Promise<ReconcileHandle> {
@@ -51,28 +48,7 @@ export async function startReconcile(deps: StartReconcileDeps): Promise<Reconcil
   const sweepRedis = createWorkerRedis(config.REDIS_URL, logger);
   const reconcileRedis = createWorkerRedis(config.REDIS_URL, logger);
 
-  const circuit = createRedisCircuitBreaker({
-    redis,
-    key: `${prefix}:midtrans:circuit`,
-    threshold: config.MIDTRANS_CIRCUIT_THRESHOLD,
-    cooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
-    probeLeaseMs: config.MIDTRANS_TIMEOUT_MS,
-    logger,
-  });
-  const rawMidtrans = createMidtransClient({
-    serverKey: config.MIDTRANS_SERVER_KEY,
-    baseUrl: resolveMidtransBaseUrl(config.MIDTRANS_API_BASE_URL, config.MIDTRANS_IS_PRODUCTION),
-    timeoutMs: config.MIDTRANS_TIMEOUT_MS,
-    rateLimiter: createRedisRateLimiter({
-      redis,
-      key: `${prefix}:midtrans:rate`,
-      ratePerSecond: config.MIDTRANS_RATE_LIMIT,
-      maxWaitMs: config.MIDTRANS_TIMEOUT_MS,
-    }),
-    circuit,
-    logger,
-  });
-  const midtrans = deps.observeMidtrans ? deps.observeMidtrans(rawMidtrans) : rawMidtrans;
+  const { midtrans, circuit } = deps;
 
   const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, {
     connection: redis,
@@ -106,6 +82,7 @@ export async function startReconcile(deps: StartReconcileDeps): Promise<Reconcil
         maxPerSweep: config.RECONCILE_MAX_PER_SWEEP,
         minAgeMs: config.RECONCILE_MIN_AGE_MS,
         redriveLimit: config.RECONCILE_REDRIVE_LIMIT,
+        redriveMaxPerJob: config.RECONCILE_REDRIVE_MAX_PER_JOB,
         checkJob: { attempts: config.RECONCILE_ATTEMPTS, backoffMs: config.RECONCILE_BACKOFF_MS },
       });
     },
@@ -122,6 +99,7 @@ export async function startReconcile(deps: StartReconcileDeps): Promise<Reconcil
     paidWatch: paidWatchOf(config),
     backoffMs: config.RECONCILE_BACKOFF_MS,
     onApplied: deps.onApplied,
+    onMismatch: deps.onMismatch,
   });
   const reconcileWorker = new Worker<ReconcileJobData, ReconcileJobResult>(
     RECONCILE_QUEUES.reconcile,

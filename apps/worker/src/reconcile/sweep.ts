@@ -31,6 +31,8 @@ export interface SweepDeps {
   readonly maxPerSweep: number;
   readonly minAgeMs: number;
   readonly redriveLimit: number;
+  /** Re-drives allowed per dead-lettered job. */
+  readonly redriveMaxPerJob: number;
   readonly checkJob: { readonly attempts: number; readonly backoffMs: number };
   readonly now?: () => Date;
 }
@@ -59,6 +61,8 @@ export async function runSweep(deps: SweepDeps): Promise<SweepResult> {
       notificationQueue: deps.notificationQueue,
       logger: deps.logger,
       limit: deps.redriveLimit,
+      maxPerJob: deps.redriveMaxPerJob,
+      midtransDown: async () => (await deps.circuit.openForMs()) > 0,
     });
     // 3. Circuit.
     const openForMs = await deps.circuit.openForMs();

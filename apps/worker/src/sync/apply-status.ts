@@ -1,48 +1,77 @@
 /**
- * Applies one Midtrans status result (a notification, or a Get Status answer) to the payment
- * it belongs to, in one Postgres transaction:
+ * Applies one status that Midtrans confirmed (a Get Status answer) to the order it belongs to,
+ * in one Postgres transaction:
  *
- *   1. lock the payment row (by transaction_id, else the order's open payment);
- *   2. decide with the state machine (forward only; duplicates and stale results are no-ops);
- *   3. guard money: entering the paid branch needs the order's exact amount and currency;
- *   4. compare-and-set order_payments, move orders PENDING → PAID (or PAID → PAYMENT_REVERSED);
- *      a refund that arrives before any settlement still marks the order paid, since it was;
- *   5. insert the sync log row: exactly one 'applied' row per real transition.
+ *   1. lock the order (exact order_code, else the Payment Link base code) and its payment rows;
+ *   2. pick the payment row of this transaction: the row bound to its id, else the newest row
+ *      without one; when every row is bound to another transaction, record a new row (source
+ *      'lunas'). No payment row at all: the shop has not committed it yet, so wait (retryable);
+ *   3. decide with the state machine (forward only; partial refunds step by amount; a reversal
+ *      only where Midtrans documents one);
+ *   4. guard money: becoming PAID needs the order's exact amount and currency;
+ *   5. compare-and-set the payment; the order becomes PAID when one of its payments is paid
+ *      (never from a refund whose settlement we never saw), PAYMENT_REVERSED when a documented
+ *      reversal leaves it with no paid payment; record refunds[];
+ *   6. put the payment on the mismatch ledger, or take it off, as the answer implies;
+ *   7. insert the sync log row: exactly one 'applied' row per real transition.
  *
- * No payment row yet is not an error of the data: the shop may not have committed it. It is
- * thrown as retryable, and BullMQ's backoff (plus the fast path) brings the result back.
+ * Nothing unsigned decides here: callers pass only what Get Status answered (docs/midtrans.md).
  */
 import {
   AppError,
+  classifyMismatch,
   decideTransition,
   FINAL_STATUSES,
-  isPaidBranch,
+  formatMinorUnits,
   isPaymentStatus,
   mapMidtransStatus,
   paymentNotFoundMessage,
+  REFUND_BRANCH_STATUSES,
   sameAmount,
+  toMinorUnits,
+  type MismatchKind,
+  type PaymentStatus,
+  type SyncOutcome,
+  type SyncReason,
+  type SyncType,
 } from '@lunas/core';
 import {
-  claimTransactionId,
+  bindTransactionId,
   compareAndSetPayment,
+  findOrderForMidtrans,
+  insertLunasPayment,
   insertSyncLog,
-  lockPaymentForTransaction,
+  listOrderPayments,
   markOrderPaid,
   markOrderReversed,
+  matchPayment,
   runTx,
+  setMismatch,
   startPaidWatch,
   stopPaidWatch,
+  upsertRefunds,
+  type PaymentRow,
   type Sql,
-  type SyncOutcome,
-  type SyncType,
 } from '@lunas/db';
-import { parseMidtransTime, type MidtransNotification } from '@lunas/midtrans';
+import {
+  parseMidtransTime,
+  paymentLinkBaseOrderId,
+  refundFacts,
+  reversalEvidence,
+  withoutSignature,
+  type MidtransNotification,
+} from '@lunas/midtrans';
 
 export interface ApplyStatusInput {
   readonly syncType: SyncType;
+  /** The confirmed status: what Midtrans's Get Status answered. */
   readonly status: MidtransNotification;
-  /** Stored verbatim in the sync log. */
+  /** Stored in the sync log (signature removed): the notification, or the status answer. */
   readonly payload: Record<string, unknown>;
+  /** What the notification claimed, when a notification led here ("capture/challenge"). */
+  readonly notifiedStatus?: string | null;
+  /** The Get Status answer the decision rests on (signature removed), stored beside the payload. */
+  readonly confirmation?: Record<string, unknown> | null;
   readonly jobId: string | null;
   /**
    * How long reconciliation keeps checking a payment after it becomes paid, for a reversal or
@@ -60,12 +89,20 @@ export interface PaidWatch {
 export interface ApplyStatusResult {
   readonly outcome: SyncOutcome;
   readonly orderCode: string;
-  readonly paymentId: string;
+  /** Null only for a notification rejected before any payment row was concerned. */
+  readonly paymentId: string | null;
   readonly from: string;
   readonly to: string | null;
   readonly reversal: boolean;
+  readonly reasonCode: SyncReason | null;
   readonly reason: string | null;
   readonly orderStatusChanged: boolean;
+  /** The ledger entry this answer put the payment on (null: none, or cleared). */
+  readonly mismatch: MismatchKind | null;
+  /** Lunas recorded the payment row itself (a transaction the shop had no row for). */
+  readonly paymentCreated: boolean;
+  /** The payment's cumulative refunded amount after the answer. */
+  readonly refundedAmount: string;
 }
 
 export async function applyMidtransStatus(
@@ -75,27 +112,59 @@ export async function applyMidtransStatus(
 ): Promise<ApplyStatusResult> {
   const { status } = input;
   const incoming = mapMidtransStatus(status.transaction_status, status.fraud_status);
+  const incomingRefunded = status.refund_amount ?? sumRefunds(status);
 
   return runTx(sql, async (tx) => {
-    // 1. Lock.
-    const payment = await lockPaymentForTransaction(tx, status.order_id, status.transaction_id);
-    if (!payment) {
+    // 1. Lock the order, then its payments.
+    const order = await findOrderForMidtrans(tx, status.order_id, paymentLinkBaseOrderId(status.order_id), true);
+    const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
+    if (!order || payments.length === 0) {
       throw new AppError(
         'LUNAS_ERR_PAYMENT_NOT_FOUND',
         paymentNotFoundMessage(status.order_id, status.transaction_id),
       );
     }
+
+    // 2. The payment of this transaction.
+    let payment: PaymentRow | null = matchPayment(payments, status.transaction_id);
+    let paymentCreated = false;
+    if (!payment) {
+      payment = await insertLunasPayment(tx, {
+        orderId: order.orderId,
+        transactionId: status.transaction_id,
+        midtransOrderId: status.order_id,
+      });
+      paymentCreated = true;
+    }
     const current = payment.paymentStatus;
+    const paymentId = payment.paymentId;
+    let everPaid = payment.paidAt !== null;
+    let refundedAmount = payment.refundedAmount;
+
     const record = async (
       outcome: SyncOutcome,
       to: string | null,
+      reasonCode: SyncReason | null,
       reason: string | null,
-      reversal = false,
-      orderStatusChanged = false,
+      extra: { reversal?: boolean; orderStatusChanged?: boolean; dbStatus?: PaymentStatus | null } = {},
     ): Promise<ApplyStatusResult> => {
+      // 6. The ledger, from Midtrans's word against what we now hold.
+      const dbStatus = extra.dbStatus ?? (isPaymentStatus(current) ? current : null);
+      const mismatch =
+        dbStatus === null
+          ? null
+          : classifyMismatch({
+              midtrans: incoming,
+              db: dbStatus,
+              everPaid,
+              reason: reasonCode,
+              reversal: extra.reversal ?? false,
+            });
+      await setMismatch(tx, paymentId, mismatch);
+      // 7. Audit.
       await insertSyncLog(tx, {
-        orderCode: payment.orderCode,
-        paymentId: payment.paymentId,
+        orderCode: order.orderCode,
+        paymentId,
         syncType: input.syncType,
         outcome,
         fromStatus: current,
@@ -104,82 +173,185 @@ export async function applyMidtransStatus(
         midtransTransactionId: status.transaction_id,
         payload: input.payload,
         jobId: input.jobId,
+        reasonCode,
         reason,
-        reversal,
+        reversal: extra.reversal ?? false,
+        refundedAmount: outcome === 'applied' && to && REFUND_BRANCH_STATUSES.has(to as PaymentStatus) ? refundedAmount : null,
+        notifiedStatus: input.notifiedStatus ?? null,
+        confirmation: input.confirmation ?? null,
       });
       return {
         outcome,
-        orderCode: payment.orderCode,
-        paymentId: payment.paymentId,
+        orderCode: order.orderCode,
+        paymentId,
         from: current,
         to,
-        reversal,
+        reversal: extra.reversal ?? false,
+        reasonCode,
         reason,
-        orderStatusChanged,
+        orderStatusChanged: extra.orderStatusChanged ?? false,
+        mismatch,
+        paymentCreated,
+        refundedAmount,
       };
     };
 
-    // 2. Decide.
+    // 3. Decide.
     if (incoming === null) {
-      return record('rejected', null, `unknown transaction_status "${status.transaction_status}"`);
+      return record(
+        'rejected',
+        null,
+        'unknown_status',
+        `undocumented status "${status.transaction_status}" / fraud "${status.fraud_status ?? ''}"`,
+      );
     }
     if (!isPaymentStatus(current)) {
-      return record('rejected', incoming, `payment row has unknown payment_status "${current}"`);
+      return record('rejected', incoming, 'unknown_payment_status', `payment row holds unknown status "${current}"`);
     }
-    const decision = decideTransition(current, incoming);
+    // Refunds Midtrans lists are recorded whatever the decision (a bank confirmation comes as
+    // a second notification that changes no status).
+    if (REFUND_BRANCH_STATUSES.has(incoming)) {
+      await upsertRefunds(
+        tx,
+        paymentId,
+        refundFacts(status).map((r) => ({
+          identity: r.identity,
+          kind: incoming === 'CHARGEBACK' || incoming === 'PARTIALLY_CHARGED_BACK' ? 'chargeback' : 'refund',
+          refundChargebackId: r.refundChargebackId,
+          refundKey: r.refundKey,
+          amount: r.amount,
+          reason: r.reason,
+          refundedAt: parseMidtransTime(r.createdAt),
+          bankConfirmedAt: parseMidtransTime(r.bankConfirmedAt),
+        })),
+      );
+    }
+    const decision = decideTransition(
+      { status: current, refundedAmount: payment.refundedAmount },
+      { status: incoming, refundedAmount: incomingRefunded },
+      reversalEvidence(status),
+    );
     if (decision.kind !== 'apply') {
-      // Learn the transaction id even when nothing else changes, so later results match by it.
+      // A confirmed transaction id is learnt even when nothing else changes.
       if (payment.transactionId === null) {
-        await claimTransactionId(tx, payment.paymentId, status.transaction_id);
+        await bindTransactionId(tx, paymentId, status.transaction_id, status.order_id);
       }
-      return record(decision.kind, incoming, null);
+      return record(decision.kind, incoming, null, null);
     }
 
-    // 3. Money guard, whenever the payment enters the paid branch (PAID, or a refund or
-    // chargeback whose settlement notification never came).
-    const entersPaid = isPaidBranch(decision.to) && !isPaidBranch(decision.from);
-    if (entersPaid) {
+    // 4. Money guard, whenever the payment becomes PAID.
+    const becomesPaid = decision.to === 'PAID';
+    if (becomesPaid) {
       const currency = (status.currency ?? 'IDR').toUpperCase();
-      if (
-        !sameAmount(status.gross_amount, payment.totalAmount) ||
-        currency !== payment.currency.toUpperCase()
-      ) {
+      if (!sameAmount(status.gross_amount, order.totalAmount) || currency !== order.currency.toUpperCase()) {
         return record(
           'rejected',
           incoming,
-          `amount mismatch: Midtrans ${status.gross_amount} ${currency}, order ${payment.totalAmount} ${payment.currency}`,
+          'amount_mismatch',
+          `Midtrans ${status.gross_amount} ${currency}, order ${order.totalAmount} ${order.currency}`,
         );
       }
     }
 
-    // 4. Compare-and-set. We hold the row lock, so a miss means the row changed under us in a
+    // 5. Compare-and-set. We hold the row lock, so a miss means the row changed under us in a
     // way the lock should have prevented: fail loudly and let the retry re-decide.
-    const paidAt = entersPaid ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
+    const paidAt = becomesPaid ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
+    const newRefunded = REFUND_BRANCH_STATUSES.has(decision.to) ? (incomingRefunded ?? null) : null;
     const moved = await compareAndSetPayment(tx, {
-      paymentId: payment.paymentId,
+      paymentId,
       from: decision.from,
       to: decision.to,
       transactionId: status.transaction_id,
+      midtransOrderId: status.order_id,
       paymentMethod: status.payment_type ?? null,
       grossAmount: status.gross_amount,
+      refundedAmount: newRefunded,
       paidAt,
     });
     if (!moved) {
-      throw new Error(`payment ${payment.paymentId} left ${decision.from} while locked`);
+      throw new Error(`payment ${paymentId} left ${decision.from} while locked`);
     }
+    if (newRefunded !== null) {
+      refundedAmount = newRefunded;
+    }
+    everPaid ||= paidAt !== null;
     let orderStatusChanged = false;
-    if (entersPaid && paidAt) {
-      orderStatusChanged = await markOrderPaid(tx, payment.orderId, paidAt);
+    if (becomesPaid && paidAt) {
+      orderStatusChanged = await markOrderPaid(tx, order.orderId, paidAt);
     } else if (decision.reversal) {
-      orderStatusChanged = await markOrderReversed(tx, payment.orderId);
+      orderStatusChanged = await markOrderReversed(tx, order.orderId);
     }
-    if (entersPaid && input.paidWatch && input.paidWatch.forMs > 0) {
-      await startPaidWatch(tx, payment.paymentId, input.paidWatch);
+    if (becomesPaid && input.paidWatch && input.paidWatch.forMs > 0) {
+      await startPaidWatch(tx, paymentId, input.paidWatch);
     } else if (FINAL_STATUSES.has(decision.to)) {
-      await stopPaidWatch(tx, payment.paymentId);
+      await stopPaidWatch(tx, paymentId);
     }
-
-    // 5. Audit.
-    return record('applied', decision.to, null, decision.reversal, orderStatusChanged);
+    return record('applied', decision.to, null, decision.withoutPayment ? 'refunded without a recorded payment' : null, {
+      reversal: decision.reversal,
+      orderStatusChanged,
+      dbStatus: decision.to,
+    });
   });
+}
+
+/** refund_amount is the cumulative total; a body that lists refunds[] only is summed. */
+function sumRefunds(status: MidtransNotification): string | null {
+  const refunds = refundFacts(status);
+  if (refunds.length === 0) {
+    return null;
+  }
+  return formatMinorUnits(refunds.reduce((sum, r) => sum + (toMinorUnits(r.amount) ?? 0n), 0n));
+}
+
+export interface WithoutChangeInput {
+  readonly orderCode: string;
+  readonly paymentId: string | null;
+  /** The payment's status, unchanged (null when no payment row is concerned). */
+  readonly status: string | null;
+  readonly outcome: 'duplicate' | 'rejected';
+  readonly reasonCode?: SyncReason;
+  /** The notification, as claimed (stored without its signature). */
+  readonly claimed: MidtransNotification;
+  readonly notifiedStatus: string;
+  readonly jobId: string | null;
+}
+
+/**
+ * Records a notification that changed nothing without a Get Status answer to rest on: a claim
+ * of the status we already hold (duplicate), or one Midtrans does not confirm (rejected: its
+ * transaction is unknown to Midtrans or belongs to another order). Binds nothing.
+ */
+export async function recordWithoutChange(sql: Sql, input: WithoutChangeInput): Promise<ApplyStatusResult> {
+  const { claimed } = input;
+  await insertSyncLog(sql, {
+    orderCode: input.orderCode,
+    paymentId: input.paymentId,
+    syncType: 'webhook',
+    outcome: input.outcome,
+    fromStatus: input.status,
+    toStatus: input.outcome === 'duplicate' ? input.status : null,
+    midtransTransactionStatus: claimed.transaction_status,
+    midtransTransactionId: claimed.transaction_id,
+    payload: withoutSignature(claimed),
+    jobId: input.jobId,
+    reasonCode: input.reasonCode ?? null,
+    reason: input.reasonCode ? 'not confirmed by Get Status' : null,
+    reversal: false,
+    notifiedStatus: input.notifiedStatus,
+    confirmation: null,
+  });
+  return {
+    outcome: input.outcome,
+    orderCode: input.orderCode,
+    paymentId: input.paymentId,
+    from: input.status ?? '',
+    to: input.outcome === 'duplicate' ? input.status : null,
+    reversal: false,
+    reasonCode: input.reasonCode ?? null,
+    reason: null,
+    orderStatusChanged: false,
+    mismatch: null,
+    paymentCreated: false,
+    refundedAmount: '0',
+  };
 }

@@ -1,58 +1,118 @@
 /**
- * order_payments and orders, as the worker's state machine needs them. Every function takes
- * sql or a transaction, so the caller decides the transaction boundary.
+ * orders, order_payments and payment_refunds, as the worker's state machine needs them. Every
+ * function takes sql or a transaction, so the caller decides the transaction boundary.
+ *
+ * An order can have several Midtrans transactions (an order id reused after expire or cancel, a
+ * Snap retry after a deny, two attempts racing): each has its own payment row. Rows are matched
+ * to a transaction only by a transaction_id that Midtrans confirmed (Get Status).
  */
-import type { PaymentStatus } from '@lunas/core';
+import type { MismatchKind, PaymentStatus } from '@lunas/core';
 import type { Sql, TransactionSql } from '../client.js';
 
 type Db = Sql | TransactionSql;
 
-export interface LockedPayment {
-  readonly paymentId: string;
+export interface OrderRow {
   readonly orderId: string;
   readonly orderCode: string;
-  readonly paymentStatus: string;
-  readonly transactionId: string | null;
   readonly orderStatus: string;
   readonly totalAmount: string;
   readonly currency: string;
 }
 
+export interface PaymentRow {
+  readonly paymentId: string;
+  readonly paymentStatus: string;
+  readonly transactionId: string | null;
+  readonly refundedAmount: string;
+  readonly paidAt: Date | null;
+}
+
 /**
- * Finds and locks (FOR UPDATE) the payment a Midtrans transaction belongs to: the row that
- * already carries this transaction_id, else the order's newest payment without one (the shop
- * inserts it before Midtrans assigns an id). Returns null when neither exists yet.
- *
- * One statement, so that two notifications of the same transaction racing for a fresh row
- * both end on it: the second waits for the first's lock and, under READ COMMITTED, re-checks
- * the row, which now carries this transaction_id and still matches. A notification of another
- * transaction no longer matches the claimed row and gets null (and retries).
+ * The order a Midtrans order_id belongs to: the exact order_code first; else, for a Payment
+ * Link order id ("<code>-<13-digit ms timestamp>"), the order with the stripped code.
+ * `lock` takes the order's row lock (FOR UPDATE), which serialises every decision about the
+ * order's payments, including Lunas creating a payment row for a new transaction.
  */
-export async function lockPaymentForTransaction(
-  tx: TransactionSql,
-  orderCode: string,
-  transactionId: string,
-): Promise<LockedPayment | null> {
-  const rows = await tx<LockedPayment[]>`
-    SELECT p.id AS "paymentId", o.id AS "orderId", o.order_code AS "orderCode",
-           p.payment_status AS "paymentStatus", p.transaction_id AS "transactionId",
-           o.status AS "orderStatus", o.total_amount AS "totalAmount", o.currency
-    FROM order_payments p JOIN orders o ON o.id = p.order_id
-    WHERE o.order_code = ${orderCode}
-      AND (p.transaction_id = ${transactionId} OR p.transaction_id IS NULL)
-    ORDER BY (p.transaction_id IS NOT NULL) DESC, p.id DESC
-    LIMIT 1
-    FOR UPDATE OF p`;
-  return rows[0] ?? null;
+export async function findOrderForMidtrans(
+  db: Db,
+  midtransOrderId: string,
+  baseOrderId: string | null,
+  lock = false,
+): Promise<OrderRow | null> {
+  const candidates = baseOrderId ? [midtransOrderId, baseOrderId] : [midtransOrderId];
+  const forUpdate = lock ? db`FOR UPDATE` : db``;
+  const rows = await db<(OrderRow & { exact: boolean })[]>`
+    SELECT id AS "orderId", order_code AS "orderCode", status AS "orderStatus",
+           total_amount AS "totalAmount", currency, (order_code = ${midtransOrderId}) AS exact
+    FROM orders WHERE order_code = ANY(${candidates})
+    ORDER BY exact DESC
+    ${forUpdate}`;
+  const row = rows[0];
+  return row
+    ? {
+        orderId: row.orderId,
+        orderCode: row.orderCode,
+        orderStatus: row.orderStatus,
+        totalAmount: row.totalAmount,
+        currency: row.currency,
+      }
+    : null;
+}
+
+/** The order's payment rows, newest first; `lock` locks them too. */
+export async function listOrderPayments(db: Db, orderId: string, lock = false): Promise<PaymentRow[]> {
+  const forUpdate = lock ? db`FOR UPDATE` : db``;
+  return db<PaymentRow[]>`
+    SELECT id::text AS "paymentId", payment_status AS "paymentStatus", transaction_id AS "transactionId",
+           refunded_amount::text AS "refundedAmount", paid_at AS "paidAt"
+    FROM order_payments WHERE order_id = ${orderId}
+    ORDER BY id DESC
+    ${forUpdate}`;
+}
+
+/**
+ * The payment row a (confirmed) transaction belongs to: the row that carries its id, else the
+ * newest row without one (the shop inserts it before Midtrans assigns an id). Null when every
+ * row is bound to another transaction, or there is none.
+ */
+export function matchPayment(payments: readonly PaymentRow[], transactionId: string): PaymentRow | null {
+  return (
+    payments.find((p) => p.transactionId === transactionId) ??
+    payments.find((p) => p.transactionId === null) ??
+    null
+  );
+}
+
+/**
+ * A payment row Lunas records itself, for a confirmed transaction of a known order whose every
+ * row is bound to another transaction (a Snap retry, a reused order id the shop did not record).
+ */
+export async function insertLunasPayment(
+  tx: Db,
+  p: { readonly orderId: string; readonly transactionId: string; readonly midtransOrderId: string },
+): Promise<PaymentRow> {
+  const [row] = await tx<PaymentRow[]>`
+    INSERT INTO order_payments (order_id, transaction_id, midtrans_order_id, source)
+    VALUES (${p.orderId}, ${p.transactionId}, ${p.midtransOrderId}, 'lunas')
+    RETURNING id::text AS "paymentId", payment_status AS "paymentStatus", transaction_id AS "transactionId",
+              refunded_amount::text AS "refundedAmount", paid_at AS "paidAt"`;
+  if (!row) {
+    throw new Error('insert into order_payments returned no row');
+  }
+  return row;
 }
 
 export interface PaymentUpdate {
   readonly paymentId: string;
   readonly from: PaymentStatus;
   readonly to: PaymentStatus;
+  /** Confirmed by Get Status. */
   readonly transactionId: string;
+  readonly midtransOrderId: string;
   readonly paymentMethod: string | null;
   readonly grossAmount: string | null;
+  /** Cumulative refunded amount Midtrans reports (kept when null). */
+  readonly refundedAmount: string | null;
   /** Set when the payment becomes PAID. */
   readonly paidAt: Date | null;
 }
@@ -64,41 +124,120 @@ export interface PaymentUpdate {
 export async function compareAndSetPayment(tx: Db, u: PaymentUpdate): Promise<boolean> {
   const rows = await tx`
     UPDATE order_payments SET
-      payment_status = ${u.to},
-      transaction_id = COALESCE(transaction_id, ${u.transactionId}),
-      payment_method = COALESCE(${u.paymentMethod}, payment_method),
-      gross_amount   = COALESCE(${u.grossAmount}::numeric, gross_amount),
-      paid_at        = CASE WHEN ${u.paidAt}::timestamptz IS NOT NULL THEN ${u.paidAt}::timestamptz ELSE paid_at END,
-      updated_at     = now()
+      payment_status    = ${u.to},
+      transaction_id    = COALESCE(transaction_id, ${u.transactionId}),
+      midtrans_order_id = COALESCE(midtrans_order_id, ${u.midtransOrderId}),
+      payment_method    = COALESCE(${u.paymentMethod}, payment_method),
+      gross_amount      = COALESCE(${u.grossAmount}::numeric, gross_amount),
+      refunded_amount   = COALESCE(${u.refundedAmount}::numeric, refunded_amount),
+      paid_at           = CASE WHEN ${u.paidAt}::timestamptz IS NOT NULL THEN ${u.paidAt}::timestamptz ELSE paid_at END,
+      updated_at        = now()
     WHERE id = ${u.paymentId} AND payment_status = ${u.from}
     RETURNING id`;
   return rows.length === 1;
 }
 
-/** Records the transaction id on a payment whose status does not change (duplicate/stale). */
-export async function claimTransactionId(tx: Db, paymentId: string, transactionId: string): Promise<void> {
-  await tx`UPDATE order_payments SET transaction_id = ${transactionId}, updated_at = now()
+/**
+ * Records a confirmed transaction id on a payment whose status does not change (a duplicate or
+ * stale answer for a row the shop inserted without one).
+ */
+export async function bindTransactionId(
+  tx: Db,
+  paymentId: string,
+  transactionId: string,
+  midtransOrderId: string,
+): Promise<void> {
+  await tx`UPDATE order_payments SET transaction_id = ${transactionId},
+             midtrans_order_id = COALESCE(midtrans_order_id, ${midtransOrderId}), updated_at = now()
            WHERE id = ${paymentId} AND transaction_id IS NULL`;
 }
 
-/** PENDING → PAID on the order, once. Orders in any other status belong to the shop. */
+/**
+ * The order becomes PAID when one of its payments is paid, whatever the others did: from
+ * PENDING, or from PAYMENT_REVERSED when another transaction pays after a reversal. Orders in
+ * any other status belong to the shop.
+ */
 export async function markOrderPaid(tx: Db, orderId: string, paidAt: Date): Promise<boolean> {
   const rows = await tx`
     UPDATE orders SET status = 'PAID', paid_at = ${paidAt}, updated_at = now()
-    WHERE id = ${orderId} AND status = 'PENDING'
+    WHERE id = ${orderId} AND status IN ('PENDING', 'PAYMENT_REVERSED')
     RETURNING id`;
   return rows.length === 1;
 }
 
 /**
- * A paid order whose payment Midtrans reversed (settlement → deny): the merchant must treat
- * it as unpaid. Only an order still in PAID is touched; one the shop moved on (SHIPPED, say)
- * is left for ops, who are alerted.
+ * A paid order whose payment Midtrans reversed (settlement → deny): the merchant must treat it
+ * as unpaid, unless another payment of the order still holds the money. Only an order still in
+ * PAID is touched; one the shop moved on (SHIPPED, say) is left for ops, who are alerted.
  */
 export async function markOrderReversed(tx: Db, orderId: string): Promise<boolean> {
   const rows = await tx`
-    UPDATE orders SET status = 'PAYMENT_REVERSED', updated_at = now()
-    WHERE id = ${orderId} AND status = 'PAID'
-    RETURNING id`;
+    UPDATE orders o SET status = 'PAYMENT_REVERSED', updated_at = now()
+    WHERE o.id = ${orderId} AND o.status = 'PAID'
+      AND NOT EXISTS (SELECT 1 FROM order_payments p WHERE p.order_id = o.id
+                      AND p.payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_CHARGED_BACK'))
+    RETURNING o.id`;
   return rows.length === 1;
+}
+
+export interface RefundInput {
+  readonly identity: string;
+  readonly kind: 'refund' | 'chargeback';
+  readonly refundChargebackId: string | null;
+  readonly refundKey: string | null;
+  readonly amount: string;
+  readonly reason: string | null;
+  readonly refundedAt: Date | null;
+  readonly bankConfirmedAt: Date | null;
+}
+
+/**
+ * Records the refunds Midtrans lists for a payment: one row each, the bank confirmation added
+ * when a later notification carries it. Returns how many rows were new or changed.
+ */
+export async function upsertRefunds(tx: Db, paymentId: string, refunds: readonly RefundInput[]): Promise<number> {
+  let changed = 0;
+  for (const r of refunds) {
+    const rows = await tx`
+      INSERT INTO payment_refunds (payment_id, identity, kind, refund_chargeback_id, refund_key, amount, reason,
+                                   refunded_at, bank_confirmed_at)
+      VALUES (${paymentId}, ${r.identity}, ${r.kind}, ${r.refundChargebackId}, ${r.refundKey}, ${r.amount}::numeric,
+              ${r.reason}, ${r.refundedAt}, ${r.bankConfirmedAt})
+      ON CONFLICT (payment_id, identity) DO UPDATE SET
+        bank_confirmed_at = COALESCE(payment_refunds.bank_confirmed_at, EXCLUDED.bank_confirmed_at),
+        updated_at = now()
+      WHERE payment_refunds.bank_confirmed_at IS NULL AND EXCLUDED.bank_confirmed_at IS NOT NULL
+      RETURNING id`;
+    changed += rows.length;
+  }
+  return changed;
+}
+
+export interface RefundRow {
+  readonly identity: string;
+  readonly kind: string;
+  readonly refundKey: string | null;
+  readonly amount: string;
+  readonly reason: string | null;
+  readonly refundedAt: Date | null;
+  readonly bankConfirmedAt: Date | null;
+}
+
+export async function listRefunds(db: Db, paymentId: string): Promise<RefundRow[]> {
+  return db<RefundRow[]>`
+    SELECT identity, kind, refund_key AS "refundKey", amount::text AS amount, reason,
+           refunded_at AS "refundedAt", bank_confirmed_at AS "bankConfirmedAt"
+    FROM payment_refunds WHERE payment_id = ${paymentId} ORDER BY id`;
+}
+
+/** Puts a payment on the mismatch ledger (keeping mismatch_since while the kind holds), or clears it. */
+export async function setMismatch(db: Db, paymentId: string, kind: MismatchKind | null): Promise<void> {
+  await db`
+    UPDATE order_payments SET
+      mismatch_since = CASE
+        WHEN ${kind}::text IS NULL THEN NULL
+        WHEN mismatch_kind IS NOT DISTINCT FROM ${kind}::text THEN mismatch_since
+        ELSE now() END,
+      mismatch_kind = ${kind}::text
+    WHERE id = ${paymentId} AND mismatch_kind IS DISTINCT FROM ${kind}::text`;
 }

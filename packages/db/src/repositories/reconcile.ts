@@ -3,7 +3,10 @@
  * sweep's due query, the per-check bookkeeping, and the admin views (stuck, mismatches).
  * Status changes never happen here: they go through the worker's state machine.
  */
+import type { MismatchKind } from '@lunas/core';
 import type { Sql, TransactionSql } from '../client.js';
+
+export type { MismatchKind } from '@lunas/core';
 
 type Db = Sql | TransactionSql;
 
@@ -81,8 +84,6 @@ export async function loadPaymentForCheck(db: Db, paymentId: string): Promise<Pa
   return row ?? null;
 }
 
-export type MismatchKind = 'paid_not_recorded' | 'amount_rejected' | 'reversal' | 'unknown_to_midtrans';
-
 export interface StatusCheckRecord {
   readonly paymentId: string;
   readonly nextCheckAt: Date;
@@ -90,11 +91,12 @@ export interface StatusCheckRecord {
   readonly fraudStatus: string | null;
   readonly statusCode: string;
   readonly grossAmount: string | null;
-  /** The ledger entry this answer implies; null clears it. */
-  readonly mismatch: MismatchKind | null;
 }
 
-/** Bookkeeping after Midtrans answered with a status. Keeps mismatch_since while the kind holds. */
+/**
+ * Bookkeeping after Midtrans answered with a status (the ledger entry the answer implies was
+ * set when it was applied, see setMismatch).
+ */
 export async function recordStatusCheck(db: Db, r: StatusCheckRecord): Promise<void> {
   await db`
     UPDATE order_payments SET
@@ -106,11 +108,6 @@ export async function recordStatusCheck(db: Db, r: StatusCheckRecord): Promise<v
       midtrans_status_code = ${r.statusCode},
       midtrans_gross_amount = ${r.grossAmount}::numeric,
       midtrans_unknown_since = NULL,
-      mismatch_since = CASE
-        WHEN ${r.mismatch}::text IS NULL THEN NULL
-        WHEN mismatch_kind IS NOT DISTINCT FROM ${r.mismatch}::text THEN mismatch_since
-        ELSE now() END,
-      mismatch_kind = ${r.mismatch}::text,
       -- The watch of a paid payment ends at its time, or as soon as the payment is final.
       watch_until = CASE
         WHEN watch_until <= now() THEN NULL
@@ -142,28 +139,52 @@ export async function stopPaidWatch(db: Db, paymentId: string): Promise<void> {
 }
 
 /**
- * Bookkeeping after a 404. The first 404 starts midtrans_unknown_since; a payment still unknown
- * when it is older than `flagAfterMs` goes on the ledger. Returns true when it was flagged now.
+ * Bookkeeping after a 404 ("Midtrans does not know this transaction").
+ * - A payment Lunas records as paid is at once on the ledger as paid_not_in_midtrans.
+ * - Otherwise the first 404 starts midtrans_unknown_since; a payment still unknown when it is
+ *   older than `flagAfterMs` goes on the ledger as unknown_to_midtrans and is no longer polled
+ *   (next_check_at = infinity): a Snap session where the customer never chose a method stays
+ *   unknown forever. A manual check (`rearm`) polls it again for another `flagAfterMs`.
+ * Returns the kind that was set now, if any.
  */
 export async function recordNotFoundCheck(
   db: Db,
-  r: { readonly paymentId: string; readonly nextCheckAt: Date; readonly flagAfterMs: number },
-): Promise<{ flagged: boolean }> {
-  const [row] = await db<{ flagged: boolean }[]>`
-    WITH before AS (SELECT id, mismatch_kind FROM order_payments WHERE id = ${r.paymentId})
+  r: {
+    readonly paymentId: string;
+    readonly nextCheckAt: Date;
+    readonly flagAfterMs: number;
+    readonly rearm?: boolean;
+  },
+): Promise<{ flagged: MismatchKind | null; stopped: boolean }> {
+  const rearm = r.rearm ?? false;
+  const [row] = await db<{ flagged: MismatchKind | null; stopped: boolean }[]>`
+    WITH before AS (
+      SELECT id, mismatch_kind,
+             payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_CHARGED_BACK', 'REFUNDED', 'CHARGEBACK') AS paid,
+             (CASE WHEN ${rearm} THEN now() ELSE COALESCE(midtrans_unknown_since, now()) END)
+               <= now() - ${r.flagAfterMs} * interval '1 millisecond' AS overdue,
+             created_at <= now() - ${r.flagAfterMs} * interval '1 millisecond' AS old
+      FROM order_payments WHERE id = ${r.paymentId}),
+    decided AS (
+      SELECT id, mismatch_kind AS old_kind,
+             CASE WHEN paid THEN 'paid_not_in_midtrans'
+                  WHEN old AND overdue THEN 'unknown_to_midtrans'
+                  ELSE mismatch_kind END AS new_kind,
+             (NOT paid AND old AND overdue) AS stop
+      FROM before)
     UPDATE order_payments p SET
       last_checked_at = now(),
       check_count = p.check_count + 1,
-      next_check_at = ${r.nextCheckAt},
-      midtrans_unknown_since = COALESCE(p.midtrans_unknown_since, now()),
-      mismatch_kind = CASE WHEN p.created_at <= now() - ${r.flagAfterMs} * interval '1 millisecond'
-                           THEN COALESCE(p.mismatch_kind, 'unknown_to_midtrans') ELSE p.mismatch_kind END,
-      mismatch_since = CASE WHEN p.created_at <= now() - ${r.flagAfterMs} * interval '1 millisecond'
-                            THEN COALESCE(p.mismatch_since, now()) ELSE p.mismatch_since END
-    FROM before
-    WHERE p.id = before.id
-    RETURNING (before.mismatch_kind IS NULL AND p.mismatch_kind = 'unknown_to_midtrans') AS flagged`;
-  return { flagged: row?.flagged ?? false };
+      next_check_at = CASE WHEN decided.stop THEN 'infinity'::timestamptz ELSE ${r.nextCheckAt} END,
+      midtrans_unknown_since = CASE WHEN ${rearm} THEN now() ELSE COALESCE(p.midtrans_unknown_since, now()) END,
+      mismatch_kind = decided.new_kind,
+      mismatch_since = CASE WHEN decided.new_kind IS NOT DISTINCT FROM decided.old_kind THEN p.mismatch_since
+                            ELSE now() END
+    FROM decided
+    WHERE p.id = decided.id
+    RETURNING (CASE WHEN decided.new_kind IS DISTINCT FROM decided.old_kind THEN decided.new_kind END) AS flagged,
+              decided.stop AS stopped`;
+  return { flagged: row?.flagged ?? null, stopped: row?.stopped ?? false };
 }
 
 /** A check that failed for good (retries spent, config error): try again at `nextCheckAt`. */
@@ -250,6 +271,8 @@ export interface MismatchRow {
  * against the current row so that an entry a later notification resolved drops out by itself.
  * Plus reversed orders (settlement → deny) whichever path applied the reversal.
  */
+const PAID_BRANCH_SQL = ['PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_CHARGED_BACK', 'REFUNDED', 'CHARGEBACK'];
+
 export async function findMismatches(db: Db, q: { readonly limit: number }): Promise<MismatchRow[]> {
   return db<MismatchRow[]>`
     SELECT * FROM (
@@ -261,10 +284,12 @@ export async function findMismatches(db: Db, q: { readonly limit: number }): Pro
       FROM order_payments p JOIN orders o ON o.id = p.order_id
       WHERE p.mismatch_kind IS NOT NULL
         AND CASE p.mismatch_kind
-              WHEN 'paid_not_recorded' THEN p.payment_status NOT IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CHARGEBACK')
-              WHEN 'amount_rejected' THEN p.payment_status NOT IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CHARGEBACK')
+              WHEN 'paid_not_recorded' THEN p.payment_status NOT IN ${db(PAID_BRANCH_SQL)}
+              WHEN 'amount_rejected' THEN p.payment_status NOT IN ${db(PAID_BRANCH_SQL)}
               WHEN 'unknown_to_midtrans' THEN p.payment_status IN ('PENDING', 'CHALLENGE', 'AUTHORIZED')
               WHEN 'reversal' THEN o.status = 'PAYMENT_REVERSED'
+              WHEN 'paid_not_in_midtrans' THEN p.payment_status IN ${db(PAID_BRANCH_SQL)}
+              WHEN 'refunded_unpaid' THEN true
               ELSE false END
       UNION ALL
       SELECT p.id::text, o.order_code, 'reversal', p.payment_status, o.status, p.midtrans_status,
