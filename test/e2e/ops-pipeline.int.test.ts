@@ -11,8 +11,8 @@ import type { PaymentEvent } from '@lunas/runtime';
 import { startHealthServer } from '@lunas/worker';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertOrder, insertPayment, readPayment } from '../harness/db.js';
-import { signedNotification } from '../harness/notifications.js';
+import { insertOrder, insertPayment, readPayment, syncLogs } from '../harness/db.js';
+import { notificationOf, postNotification, vaCharge } from '../harness/midtrans.js';
 import {
   chargedOrder,
   startReconcileSystem,
@@ -135,15 +135,6 @@ async function openEventStream(): Promise<{ events: PaymentEvent[]; close: () =>
   return { events, close: () => controller.abort() };
 }
 
-async function postNotification(body: Record<string, unknown>): Promise<void> {
-  const response = await fetch(rs.system.webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-}
-
 describe('operations surface on the live pipeline', () => {
   it('moves the metrics and streams the event live when a payment is paid', async () => {
     const apiBefore = await apiMetrics();
@@ -246,52 +237,43 @@ describe('operations surface on the live pipeline', () => {
   it('delivers each alert cause to the receiver exactly once and lists the dead letter', async () => {
     const sql = rs.system.db.sql;
     const worker = rs.system.worker!;
-    // amount rejected, seen twice (two transactions of one payment).
+    // amount rejected, seen twice: Midtrans's own settlement, then an edited replay of it
+    // (another job id; Get Status confirms the same settlement, rejected again).
     const amount = await insertOrder(sql, 'OPS-AMT-1');
     await insertPayment(sql, amount.orderId);
-    await postNotification(
-      signedNotification({
-        order_id: 'OPS-AMT-1',
-        transaction_status: 'settlement',
-        gross_amount: '99000.00',
-      }),
+    await vaCharge(rs.sim, 'OPS-AMT-1', 99000);
+    await rs.sim.pay('OPS-AMT-1');
+    await waitFor(async () => (await syncLogs(sql, 'OPS-AMT-1')).some((l) => l.outcome === 'rejected'), {
+      what: 'amount rejected',
+    });
+    const replay = await postNotification(
+      rs.system.webhookUrl,
+      notificationOf(rs.sim, 'OPS-AMT-1', { transaction_status: 'capture' }),
     );
-    await postNotification(
-      signedNotification({
-        order_id: 'OPS-AMT-1',
-        transaction_status: 'settlement',
-        gross_amount: '98000.00',
-      }),
-    );
-    // challenge.
+    expect(replay.status).toBe(200);
+    // challenge: a card held for review by Midtrans's fraud check.
     const challenge = await insertOrder(sql, 'OPS-CHL-1');
     await insertPayment(sql, challenge.orderId);
-    await postNotification(
-      signedNotification({
-        order_id: 'OPS-CHL-1',
-        transaction_status: 'capture',
-        fraud_status: 'challenge',
-        payment_type: 'credit_card',
-      }),
-    );
-    // reversal: settlement, then deny.
+    await rs.sim.charge({
+      payment_type: 'credit_card',
+      transaction_details: { order_id: 'OPS-CHL-1', gross_amount: 150000 },
+      credit_card: { token_id: '4511111111111117' },
+    });
+    // reversal: settlement, then deny (Mandiri bill, where Midtrans documents it).
     const reversal = await insertOrder(sql, 'OPS-REV-1');
-    await insertPayment(sql, reversal.orderId, 'rev-txn-1');
-    await postNotification(
-      signedNotification({
-        order_id: 'OPS-REV-1',
-        transaction_id: 'rev-txn-1',
-        transaction_status: 'settlement',
-      }),
-    );
+    await insertPayment(sql, reversal.orderId);
+    await rs.sim.charge({
+      payment_type: 'echannel',
+      transaction_details: { order_id: 'OPS-REV-1', gross_amount: 150000 },
+    });
+    await rs.sim.pay('OPS-REV-1');
     await waitFor(async () => (await readPayment(sql, 'OPS-REV-1'))?.paymentStatus === 'PAID', {
       what: 'reversal order paid',
     });
-    await postNotification(
-      signedNotification({ order_id: 'OPS-REV-1', transaction_id: 'rev-txn-1', transaction_status: 'deny' }),
-    );
-    // dead letter: no payment row, one attempt.
-    await postNotification(signedNotification({ order_id: 'OPS-DEAD-1', transaction_status: 'settlement' }));
+    await rs.sim.reverse('OPS-REV-1');
+    // dead letter: no order and no payment row, one attempt.
+    await vaCharge(rs.sim, 'OPS-DEAD-1');
+    await rs.sim.pay('OPS-DEAD-1');
     // Midtrans 401 and an open circuit, each seen twice (the client is the outside world here).
     for (const kind of ['unauthorized', 'circuit_open', 'unauthorized', 'circuit_open'] as const) {
       const fake = worker.ops.observeMidtrans({

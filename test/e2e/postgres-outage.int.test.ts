@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql } from '@lunas/db';
 import { insertOrder, insertPayment, PG_BASE_URL, readPayment, syncLogs } from '../harness/db.js';
-import { signedNotification } from '../harness/notifications.js';
+import { notificationOf, vaCharge } from '../harness/midtrans.js';
 import { startSystem, type TestSystem } from '../harness/system.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -23,6 +23,8 @@ describe('Postgres refusing connections for a while', () => {
   it('retries with backoff while the database is away and applies the payment once it is back', async () => {
     const order = await insertOrder(system.db.sql, 'PGDOWN-1');
     await insertPayment(system.db.sql, order.orderId);
+    await vaCharge(system.sim, 'PGDOWN-1');
+    await system.sim.pay('PGDOWN-1');
 
     // The database refuses new connections and drops the worker's open ones.
     await allowConnections(false);
@@ -32,7 +34,7 @@ describe('Postgres refusing connections for a while', () => {
     const res = await fetch(system.webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(signedNotification({ order_id: 'PGDOWN-1', transaction_status: 'settlement' })),
+      body: JSON.stringify(notificationOf(system.sim, 'PGDOWN-1')),
     });
     // The webhook path does not touch Postgres: Midtrans still gets its 200.
     expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrder, insertPayment, readPayment, syncLogs } from '../harness/db.js';
-import { signedNotification } from '../harness/notifications.js';
+import { notificationOf, vaCharge } from '../harness/midtrans.js';
 import { exitOf, spawnWorkerProcess, startSystem, type TestSystem } from '../harness/system.js';
 import { waitFor } from '../harness/wait-for.js';
 
@@ -16,6 +16,8 @@ describe('a worker process SIGKILLed mid-job', () => {
   it('loses nothing: a new worker takes the job up and the payment ends PAID with one applied row', async () => {
     const order = await insertOrder(system.db.sql, 'CRASH-1');
     await insertPayment(system.db.sql, order.orderId);
+    await vaCharge(system.sim, 'CRASH-1');
+    await system.sim.pay('CRASH-1');
 
     // Hold the payment row's lock so the worker blocks inside its transaction, mid-job.
     let release!: () => void;
@@ -38,7 +40,7 @@ describe('a worker process SIGKILLed mid-job', () => {
       const res = await fetch(system.webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(signedNotification({ order_id: 'CRASH-1', transaction_status: 'settlement' })),
+        body: JSON.stringify(notificationOf(system.sim, 'CRASH-1')),
       });
       expect(res.status).toBe(200);
 

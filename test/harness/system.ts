@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildApp, createApiDeps, loadApiConfig } from '@lunas/api';
 import { QUEUES } from '@lunas/core';
-import { createSimulator, type Simulator } from '@lunas/simulator';
+import { createSimulator, type Simulator, type SimulatorOptions } from '@lunas/simulator';
 import { loadWorkerConfig, startWorker, type WorkerHandle } from '@lunas/worker';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -46,6 +46,8 @@ export interface StartSystemOptions {
   simNotifies?: boolean;
   /** Called with the simulator before it listens (hooks added then reach every route). */
   onSim?: (sim: Simulator) => void;
+  /** More simulator options (compat switches, say). */
+  simOptions?: Partial<SimulatorOptions>;
 }
 
 export async function startSystem(options: StartSystemOptions = {}): Promise<TestSystem> {
@@ -77,6 +79,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Tes
     ...(options.simNotifies ? { notificationUrl: webhookUrl } : {}),
     timeScale: 0.001,
     logger: false,
+    ...options.simOptions,
   });
   options.onSim?.(sim);
   const simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { QUEUES, type NotificationJobData } from '@lunas/core';
+import { sealNotification } from '@lunas/midtrans';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +48,7 @@ describe('POST /webhooks/midtrans', () => {
   const jobCount = () =>
     queue.getJobCountByTypes('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
 
-  it('answers 200 once the job is in Redis, and the job carries the raw body', async () => {
+  it('answers 200 once the job is in Redis, and the job carries the body without its signature, sealed', async () => {
     const body = signedNotification({
       order_id: 'ORD-200',
       transaction_status: 'settlement',
@@ -58,7 +59,10 @@ describe('POST /webhooks/midtrans', () => {
     expect(res.statusCode).toBe(200);
     const { jobId } = res.json<{ jobId: string }>();
     const job = await queue.getJob(jobId);
-    expect(job?.data.rawBody).toBe(raw);
+    const { signature_key: signature, ...unsigned } = body;
+    expect(JSON.parse(job?.data.rawBody ?? '{}')).toEqual(unsigned);
+    expect(JSON.stringify(job?.data)).not.toContain(String(signature));
+    expect(job?.data.seal).toBe(sealNotification(job?.data.rawBody ?? '', TEST_SERVER_KEY));
     expect(job?.opts.attempts).toBe(13);
   });
 

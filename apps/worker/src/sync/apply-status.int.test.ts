@@ -90,8 +90,11 @@ describe('applyMidtransStatus', () => {
       transaction_status: 'settlement',
       gross_amount: '15000.00',
     });
-    expect(result.outcome).toBe('rejected');
-    expect(result.reason).toContain('amount mismatch');
+    expect(result).toMatchObject({
+      outcome: 'rejected',
+      reasonCode: 'amount_mismatch',
+      mismatch: 'amount_rejected',
+    });
     expect(await readPayment(db.sql, 'A-4')).toMatchObject({
       paymentStatus: 'PENDING',
       orderStatus: 'PENDING',
@@ -156,17 +159,66 @@ describe('applyMidtransStatus', () => {
     expect(await syncLogs(db.sql, 'A-8')).toEqual([]);
   });
 
-  it('lets only one of two transactions claim an open payment row', async () => {
+  it('gives two transactions racing for one open payment row a row each: the second recorded by Lunas', async () => {
     await paymentFor('A-9');
-    const outcomes = await Promise.allSettled([
+    const results = await Promise.all([
       apply({ order_id: 'A-9', transaction_id: randomUUID(), transaction_status: 'pending' }),
       apply({ order_id: 'A-9', transaction_id: randomUUID(), transaction_status: 'pending' }),
     ]);
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    const rejected = outcomes.find((o) => o.status === 'rejected');
-    expect(rejected && isAppError(rejected.reason) && rejected.reason.code).toBe(
-      'LUNAS_ERR_PAYMENT_NOT_FOUND',
-    );
+    expect(results.filter((r) => r.paymentCreated)).toHaveLength(1);
+    const rows = await db.sql<{ source: string; transaction_id: string | null }[]>`
+      SELECT p.source, p.transaction_id FROM order_payments p JOIN orders o ON o.id = p.order_id
+      WHERE o.order_code = 'A-9' ORDER BY p.id`;
+    expect(rows.map((r) => r.source)).toEqual(['shop', 'lunas']);
+    expect(rows.every((r) => r.transaction_id !== null)).toBe(true);
+  });
+
+  it('pays the order when a Snap retry after a deny settles under a new transaction id, without a new row from the shop', async () => {
+    await paymentFor('A-15');
+    const denied = randomUUID();
+    await apply({
+      order_id: 'A-15',
+      transaction_id: denied,
+      transaction_status: 'deny',
+      payment_type: 'credit_card',
+    });
+    const retry = randomUUID();
+    const paid = await apply({
+      order_id: 'A-15',
+      transaction_id: retry,
+      transaction_status: 'capture',
+      fraud_status: 'accept',
+      payment_type: 'credit_card',
+    });
+    expect(paid).toMatchObject({
+      outcome: 'applied',
+      to: 'PAID',
+      paymentCreated: true,
+      orderStatusChanged: true,
+    });
+    const rows = await db.sql<{ transaction_id: string; payment_status: string; source: string }[]>`
+      SELECT p.transaction_id, p.payment_status, p.source FROM order_payments p JOIN orders o ON o.id = p.order_id
+      WHERE o.order_code = 'A-15' ORDER BY p.id`;
+    expect(rows).toEqual([
+      { transaction_id: denied, payment_status: 'DENIED', source: 'shop' },
+      { transaction_id: retry, payment_status: 'PAID', source: 'lunas' },
+    ]);
+    expect(await readPayment(db.sql, 'A-15')).toMatchObject({ orderStatus: 'PAID' });
+  });
+
+  it('keeps the order PAID when another transaction of it fails later', async () => {
+    await paymentFor('A-16');
+    const first = randomUUID();
+    await apply({ order_id: 'A-16', transaction_id: first, transaction_status: 'settlement' });
+    await apply({ order_id: 'A-16', transaction_id: randomUUID(), transaction_status: 'expire' });
+    expect(await readPayment(db.sql, 'A-16')).toMatchObject({ orderStatus: 'PAID' });
+  });
+
+  it('finds the order of a Payment Link order id (the link id plus a 13-digit timestamp)', async () => {
+    await paymentFor('PL-1');
+    const result = await apply({ order_id: 'PL-1-1647944535605', transaction_status: 'settlement' });
+    expect(result).toMatchObject({ outcome: 'applied', orderCode: 'PL-1', to: 'PAID' });
+    expect(await readPayment(db.sql, 'PL-1')).toMatchObject({ orderStatus: 'PAID' });
   });
 
   it('lets two results of the same transaction race for a fresh row without either waiting for a retry', async () => {
@@ -183,33 +235,120 @@ describe('applyMidtransStatus', () => {
     });
   });
 
-  it('marks the order PAID when a refund arrives and the settlement never did', async () => {
+  it('keeps the order unpaid when a refund is the first status seen, and puts it on the ledger', async () => {
     await paymentFor('A-13');
-    const result = await apply({ order_id: 'A-13', transaction_status: 'refund', payment_type: 'gopay' });
+    const result = await apply({
+      order_id: 'A-13',
+      transaction_status: 'refund',
+      payment_type: 'gopay',
+      refund_amount: '150000.00',
+    });
     expect(result).toMatchObject({
       outcome: 'applied',
       from: 'PENDING',
       to: 'REFUNDED',
-      orderStatusChanged: true,
+      orderStatusChanged: false,
+      mismatch: 'refunded_unpaid',
     });
     expect(await readPayment(db.sql, 'A-13')).toMatchObject({
       paymentStatus: 'REFUNDED',
-      orderStatus: 'PAID',
+      orderStatus: 'PENDING',
     });
   });
 
-  it('rejects a refund-first result whose amount differs from the order', async () => {
-    await paymentFor('A-14', '150000.00');
-    const result = await apply({
+  it('adds partial refunds up, one applied step each, and records each refund with its bank confirmation', async () => {
+    await paymentFor('A-14');
+    const transaction_id = randomUUID();
+    await apply({
       order_id: 'A-14',
-      transaction_status: 'partial_refund',
-      gross_amount: '99.00',
+      transaction_id,
+      transaction_status: 'settlement',
+      payment_type: 'gopay',
     });
-    expect(result.outcome).toBe('rejected');
-    expect(await readPayment(db.sql, 'A-14')).toMatchObject({
-      paymentStatus: 'PENDING',
-      orderStatus: 'PENDING',
+    const first = {
+      refund_chargeback_id: 1,
+      refund_amount: '5000.00',
+      created_at: '2026-11-26 11:00:00',
+      reason: 'size',
+      refund_key: 'rk-1',
+      refund_method: 'online',
+    };
+    const second = {
+      refund_chargeback_id: 2,
+      refund_amount: '3000.00',
+      created_at: '2026-11-26 12:00:00',
+      reason: 'late',
+      refund_key: 'rk-2',
+      refund_method: 'online',
+    };
+    const partial = (refunds: object[], refund_amount: string) =>
+      apply({
+        order_id: 'A-14',
+        transaction_id,
+        transaction_status: 'partial_refund',
+        payment_type: 'gopay',
+        refunds,
+        refund_amount,
+      });
+    expect(await partial([first], '5000.00')).toMatchObject({
+      outcome: 'applied',
+      to: 'PARTIALLY_REFUNDED',
+      refundedAmount: '5000.00',
     });
+    // The bank-confirmed second notification of the same refund: no new step, the confirmation kept.
+    expect(await partial([{ ...first, bank_confirmed_at: '2026-11-26 11:05:00' }], '5000.00')).toMatchObject({
+      outcome: 'duplicate',
+    });
+    expect(await partial([first, second], '8000.00')).toMatchObject({
+      outcome: 'applied',
+      from: 'PARTIALLY_REFUNDED',
+      to: 'PARTIALLY_REFUNDED',
+      refundedAmount: '8000.00',
+    });
+    const applied = (await syncLogs(db.sql, 'A-14')).filter((l) => l.outcome === 'applied');
+    expect(applied.map((l) => l.toStatus)).toEqual(['PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_REFUNDED']);
+    const refunds = await db.sql<{ amount: string; refund_key: string; bank_confirmed: boolean }[]>`
+      SELECT r.amount::text AS amount, r.refund_key, r.bank_confirmed_at IS NOT NULL AS bank_confirmed
+      FROM payment_refunds r JOIN order_payments p ON p.id = r.payment_id JOIN orders o ON o.id = p.order_id
+      WHERE o.order_code = 'A-14' ORDER BY r.id`;
+    expect(refunds).toEqual([
+      { amount: '5000.00', refund_key: 'rk-1', bank_confirmed: true },
+      { amount: '3000.00', refund_key: 'rk-2', bank_confirmed: false },
+    ]);
+    const [payment] = await db.sql<{ refunded_amount: string }[]>`
+      SELECT p.refunded_amount::text AS refunded_amount FROM order_payments p JOIN orders o ON o.id = p.order_id WHERE o.order_code = 'A-14'`;
+    expect(payment?.refunded_amount).toBe('8000.00');
+    expect(await readPayment(db.sql, 'A-14')).toMatchObject({ orderStatus: 'PAID' });
+  });
+
+  it('does not apply a deny after settlement where Midtrans documents no reversal, and puts it on the ledger', async () => {
+    await paymentFor('A-17');
+    const transaction_id = randomUUID();
+    await apply({
+      order_id: 'A-17',
+      transaction_id,
+      transaction_status: 'settlement',
+      payment_type: 'gopay',
+    });
+    const result = await apply({
+      order_id: 'A-17',
+      transaction_id,
+      transaction_status: 'deny',
+      payment_type: 'gopay',
+    });
+    expect(result).toMatchObject({ outcome: 'stale', mismatch: 'paid_not_in_midtrans' });
+    expect(await readPayment(db.sql, 'A-17')).toMatchObject({ paymentStatus: 'PAID', orderStatus: 'PAID' });
+  });
+
+  it('maps a settlement under fraud review to CHALLENGE, not PAID', async () => {
+    await paymentFor('A-18');
+    const result = await apply({
+      order_id: 'A-18',
+      transaction_status: 'settlement',
+      fraud_status: 'challenge',
+    });
+    expect(result).toMatchObject({ outcome: 'applied', to: 'CHALLENGE' });
+    expect(await readPayment(db.sql, 'A-18')).toMatchObject({ orderStatus: 'PENDING' });
   });
 
   it('rejects a status Midtrans does not document, loudly and without change', async () => {
