@@ -271,7 +271,8 @@ describe('operations surface on the live pipeline', () => {
       what: 'reversal order paid',
     });
     await rs.sim.reverse('OPS-REV-1');
-    // dead letter: no order and no payment row, one attempt.
+    // dead letter: no order and no payment row, one attempt (only the settlement is delivered).
+    rs.sim.faults.set({ drop: true, times: 1 }, { orderId: 'OPS-DEAD-1' });
     await vaCharge(rs.sim, 'OPS-DEAD-1');
     await rs.sim.pay('OPS-DEAD-1');
     // Midtrans 401 and an open circuit, each seen twice (the client is the outside world here).

@@ -66,6 +66,10 @@ describe('reconcile sweep', () => {
     expect(
       rs.system.logs.lines.some((l) => l.includes('Midtrans does not know this payment past its expiry')),
     ).toBe(true);
+    // ...and it is no longer polled (a Snap session nobody chose a method for stays unknown).
+    const [due] = await rs.system.db.sql<{ stopped: boolean }[]>`
+      SELECT next_check_at = 'infinity'::timestamptz AS stopped FROM order_payments WHERE id = ${paymentId}`;
+    expect(due?.stopped).toBe(true);
     const res = await rs.system.api.inject({
       method: 'GET',
       url: '/admin/payments/mismatches',

@@ -2,7 +2,12 @@
 // then deny) or a refund whose notification is lost is still found through Get Status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrder, insertPayment, readPayment, syncLogs } from '../harness/db.js';
-import { chargedOrder, startReconcileSystem, type ReconcileSystem } from '../harness/reconcile.js';
+import {
+  chargedOrder,
+  startReconcileSystem,
+  TEST_ADMIN_TOKEN,
+  type ReconcileSystem,
+} from '../harness/reconcile.js';
 import { waitFor } from '../harness/wait-for.js';
 
 let rs: ReconcileSystem;
@@ -24,7 +29,13 @@ const paid = async (code: string) =>
 
 describe('the paid-payment watch', () => {
   it('finds a reversal whose deny notification was lost', async () => {
-    await chargedOrder(rs, 'WATCH-REV-1');
+    // Mandiri bill: one of the methods where Midtrans documents settlement → deny.
+    const order = await insertOrder(rs.system.db.sql, 'WATCH-REV-1');
+    await insertPayment(rs.system.db.sql, order.orderId);
+    await rs.sim.charge({
+      payment_type: 'echannel',
+      transaction_details: { order_id: 'WATCH-REV-1', gross_amount: 150000 },
+    });
     await rs.sim.pay('WATCH-REV-1');
     await paid('WATCH-REV-1');
     rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-REV-1' });
@@ -57,6 +68,36 @@ describe('the paid-payment watch', () => {
       SELECT p.watch_until AS "watchUntil" FROM order_payments p JOIN orders o ON o.id = p.order_id
       WHERE o.order_code = 'WATCH-REV-1'`;
     expect(row?.watchUntil).toBeNull();
+  });
+
+  it('puts a paid payment on the ledger when Midtrans says it is no longer paid where no reversal is documented', async () => {
+    await chargedOrder(rs, 'WATCH-NOTPAID-1');
+    await rs.sim.pay('WATCH-NOTPAID-1');
+    await paid('WATCH-NOTPAID-1');
+    // A BCA VA has no documented reversal: Lunas does not move the money back by itself.
+    rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-NOTPAID-1' });
+    await rs.sim.reverse('WATCH-NOTPAID-1');
+    const kind = await waitFor(
+      async () => {
+        const [row] = await rs.system.db.sql<{ kind: string | null }[]>`
+          SELECT p.mismatch_kind AS kind FROM order_payments p JOIN orders o ON o.id = p.order_id
+          WHERE o.order_code = 'WATCH-NOTPAID-1'`;
+        return row?.kind ?? null;
+      },
+      { timeoutMs: 10_000, what: 'mismatch found by the watch' },
+    );
+    expect(kind).toBe('paid_not_in_midtrans');
+    expect(await readPayment(rs.system.db.sql, 'WATCH-NOTPAID-1')).toMatchObject({
+      paymentStatus: 'PAID',
+      orderStatus: 'PAID',
+    });
+    const res = await rs.system.api.inject({
+      url: '/admin/payments/mismatches',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(res.json<{ mismatches: { orderCode: string; kind: string }[] }>().mismatches).toContainEqual(
+      expect.objectContaining({ orderCode: 'WATCH-NOTPAID-1', kind: 'paid_not_in_midtrans' }),
+    );
   });
 
   it('finds a refund whose notification was lost', async () => {

@@ -144,7 +144,8 @@ export async function stopPaidWatch(db: Db, paymentId: string): Promise<void> {
  * - Otherwise the first 404 starts midtrans_unknown_since; a payment still unknown when it is
  *   older than `flagAfterMs` goes on the ledger as unknown_to_midtrans and is no longer polled
  *   (next_check_at = infinity): a Snap session where the customer never chose a method stays
- *   unknown forever. A manual check (`rearm`) polls it again for another `flagAfterMs`.
+ *   unknown forever. A manual check (`rearm`) polls it again for another `flagAfterMs`
+ *   (midtrans_unknown_since restarts then).
  * Returns the kind that was set now, if any.
  */
 export async function recordNotFoundCheck(
@@ -161,8 +162,8 @@ export async function recordNotFoundCheck(
     WITH before AS (
       SELECT id, mismatch_kind,
              payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_CHARGED_BACK', 'REFUNDED', 'CHARGEBACK') AS paid,
-             (CASE WHEN ${rearm} THEN now() ELSE COALESCE(midtrans_unknown_since, now()) END)
-               <= now() - ${r.flagAfterMs} * interval '1 millisecond' AS overdue,
+             (NOT ${rearm} AND COALESCE(midtrans_unknown_since, created_at)
+               <= now() - ${r.flagAfterMs} * interval '1 millisecond') AS overdue,
              created_at <= now() - ${r.flagAfterMs} * interval '1 millisecond' AS old
       FROM order_payments WHERE id = ${r.paymentId}),
     decided AS (
