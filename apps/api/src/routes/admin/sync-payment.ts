@@ -69,6 +69,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
         to: result.to,
         midtransStatus: result.midtransStatus,
         outcome: result.outcome,
+        mismatch: result.mismatch ?? null,
         jobId,
       });
     } catch (error) {
