@@ -2,49 +2,72 @@
  * The end-of-run checks of a chaos run: the database against the simulator's truth, the
  * audit log's invariant, and what Lunas answered Midtrans.
  */
-import { mapMidtransStatus } from '@lunas/core';
+import { isPaidBranch, mapMidtransStatus } from '@lunas/core';
 import type { Sql } from '@lunas/db';
 import type { Simulator } from '@lunas/simulator';
 
-const PAID_CLASS = new Set(['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED', 'CHARGEBACK']);
+export interface PaymentRowView {
+  readonly transactionId: string | null;
+  readonly paymentStatus: string;
+  readonly everPaid: boolean;
+  readonly mismatch: string | null;
+}
 
 export interface DbRow {
   readonly orderCode: string;
   readonly orderStatus: string;
-  readonly paymentStatus: string | null;
+  readonly payments: readonly PaymentRowView[];
 }
 
 export async function readDb(sql: Sql): Promise<Map<string, DbRow>> {
   const rows = await sql<DbRow[]>`
-    SELECT o.order_code AS "orderCode", o.status AS "orderStatus", p.payment_status AS "paymentStatus"
-    FROM orders o
-    LEFT JOIN LATERAL (
-      SELECT payment_status FROM order_payments WHERE order_id = o.id ORDER BY id DESC LIMIT 1
-    ) p ON true`;
+    SELECT o.order_code AS "orderCode", o.status AS "orderStatus",
+           COALESCE(json_agg(json_build_object(
+             'transactionId', p.transaction_id, 'paymentStatus', p.payment_status,
+             'everPaid', p.paid_at IS NOT NULL, 'mismatch', p.mismatch_kind) ORDER BY p.id)
+             FILTER (WHERE p.id IS NOT NULL), '[]') AS payments
+    FROM orders o LEFT JOIN order_payments p ON p.order_id = o.id
+    GROUP BY o.id`;
   return new Map(rows.map((r) => [r.orderCode, r]));
 }
 
-/** Why an order's row differs from Midtrans's truth, or null when it agrees. */
+/**
+ * Why an order's rows differ from Midtrans's truth, or null when they agree. Every transaction
+ * Midtrans has for the order must have a payment row (the shop's, or one Lunas recorded) in the
+ * status Midtrans gives it, and the order must be PAID exactly when one of its payments was paid
+ * (PAYMENT_REVERSED after a documented reversal). A payment refunded before Lunas ever saw it
+ * paid (its settlement notification lost) must stay unpaid and be on the ledger instead.
+ */
 export function disagreement(sim: Simulator, orderCode: string, row: DbRow | undefined): string | null {
-  const truth = sim.status(orderCode);
-  if (!truth) {
+  const truths = sim.transactions().filter((t) => t.order_id === orderCode);
+  if (truths.length === 0) {
     return 'unknown to the simulator';
   }
-  const expected = mapMidtransStatus(truth.transaction_status, truth.fraud_status);
-  if (!row || row.paymentStatus === null) {
+  if (!row || row.payments.length === 0) {
     return 'no payment row';
   }
-  if (row.paymentStatus !== expected) {
-    return `payment ${row.paymentStatus}, Midtrans says ${truth.transaction_status}${truth.fraud_status ? `/${truth.fraud_status}` : ''} (${expected})`;
+  let paid = false;
+  let reversed = false;
+  for (const truth of truths) {
+    const expected = mapMidtransStatus(truth.transaction_status, truth.fraud_status);
+    const payment = row.payments.find((p) => p.transactionId === truth.transaction_id);
+    if (!payment) {
+      return `no payment row for transaction ${truth.transaction_id} (${truth.transaction_status})`;
+    }
+    if (payment.paymentStatus !== expected) {
+      return `payment ${payment.paymentStatus}, Midtrans says ${truth.transaction_status}${truth.fraud_status ? `/${truth.fraud_status}` : ''} (${expected})`;
+    }
+    if (expected && isPaidBranch(expected)) {
+      if (payment.everPaid) {
+        paid = true;
+      } else if (payment.mismatch !== 'refunded_unpaid') {
+        return `payment ${expected} without a recorded payment, and not on the ledger`;
+      }
+    }
+    reversed ||= expected === 'DENIED' && payment.everPaid;
   }
-  const paid = PAID_CLASS.has(expected ?? '');
-  if (paid && row.orderStatus !== 'PAID') {
-    return `order ${row.orderStatus} but the payment is ${expected}`;
-  }
-  if (!paid && row.orderStatus === 'PAID') {
-    return `order PAID but the payment is ${expected}`;
-  }
-  return null;
+  const expectedOrder = paid ? 'PAID' : reversed ? 'PAYMENT_REVERSED' : 'PENDING';
+  return row.orderStatus === expectedOrder ? null : `order ${row.orderStatus}, expected ${expectedOrder}`;
 }
 
 /**

@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { brokenAuditChains, disagreement, percentile, readDb } from './checks.js';
 import { Managed, freePort, waitUntil } from './processes.js';
 import { startPgProxy } from './pg-proxy.js';
-import { chargeFor, planOrders, prng, type OrderPlan } from './scenario.js';
+import { chargeFor, planOrders, prng, retryChargeFor, type OrderPlan } from './scenario.js';
 
 const { values } = parseArgs({
   options: {
@@ -96,7 +96,15 @@ const proxy = await startPgProxy({ host: pgTarget.hostname, port: Number(pgTarge
 const proxiedDbUrl = `postgres://${pgTarget.username}@127.0.0.1:${proxy.port}/${dbName}`;
 
 // 3. The simulator, then the APIs it notifies and the workers that ask it.
-const sim = await createSimulator({ serverKey: SERVER_KEY, timeScale: 0.002, seed: SEED, logger: false });
+// A card denied in Snap may be retried under the same order id (a new transaction), as an
+// expired or cancelled order id may be reused.
+const sim = await createSimulator({
+  serverKey: SERVER_KEY,
+  timeScale: 0.002,
+  seed: SEED,
+  logger: false,
+  compat: { reusableAfter: ['expire', 'cancel', 'deny'] },
+});
 const simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
 sim.faults.set({ duplicateRate: 0.1, reorderRate: 0.1, dropRate: 0.05 });
 
@@ -320,6 +328,24 @@ async function drive(o: OrderPlan): Promise<void> {
       await pause();
       await sim.reverse(o.orderCode);
       break;
+    case 'second-transaction':
+      // The shop records no row for the second transaction: Lunas records it.
+      await sim.expire(o.orderCode);
+      await pause();
+      await sim.charge(retryChargeFor(o) as never, routing);
+      await pause();
+      await sim.pay(o.orderCode);
+      break;
+    case 'snap-retry':
+      await sim.charge(retryChargeFor(o) as never, routing);
+      break;
+    case 'partial-refunds':
+      await sim.pay(o.orderCode);
+      await pause();
+      await sim.refund(o.orderCode, Math.floor(o.amount / 4));
+      await pause();
+      await sim.refund(o.orderCode, Math.floor(o.amount / 4));
+      break;
   }
   finalActionAt.set(o.orderCode, Date.now());
   if (o.lateRowMs !== null) {
@@ -356,6 +382,40 @@ for (let i = 0; i < 20; i += 1) {
   );
   forgedAnswers.push((await sendNotification(webhookUrls[i % 2]!, body).catch(() => ({ status: 0 }))).status);
 }
+// Edited replays: an attacker holding genuine bodies edits every field the signature does not
+// bind (transaction_status, fraud_status, transaction_id, payment_type, refunds) and keeps the
+// signature_key. Each is refused (400) or queued (200), and none may change a payment: the
+// final check compares every order with Midtrans's truth.
+const editedAnswers: number[] = [];
+const replayRandom = prng(SEED + 1);
+for (const o of plans) {
+  if (replayRandom() >= 0.15) {
+    continue;
+  }
+  const genuine = sim.deliveries(o.orderCode).find((d) => d.httpStatus === 200)?.body;
+  const latest = sim.status(o.orderCode);
+  if (!genuine || !latest) {
+    continue;
+  }
+  const edits: Record<string, unknown>[] =
+    genuine.status_code === '202'
+      ? [{ transaction_status: 'deny', payment_type: 'echannel', transaction_id: latest.transaction_id }]
+      : genuine.status_code === '201'
+        ? [{ transaction_status: 'capture', fraud_status: 'accept' }]
+        : [
+            { transaction_status: 'settlement', fraud_status: 'accept' },
+            { transaction_status: 'refund', refund_amount: genuine.gross_amount },
+            { transaction_status: 'chargeback', transaction_id: latest.transaction_id },
+            { transaction_status: 'settlement', transaction_id: `made-up-${o.orderCode}` },
+          ];
+  for (const edit of edits) {
+    const answer = await sendNotification(webhookUrls[o.apiIndex]!, { ...genuine, ...edit }).catch(() => ({
+      status: 0,
+    }));
+    editedAnswers.push(answer.status);
+  }
+}
+say(`sent ${editedAnswers.length} edited replays`);
 faultsRunning = false;
 await faultLoop;
 driving = false;
@@ -399,6 +459,9 @@ for (const o of plans) {
   }
 }
 const forgedBad = forgedAnswers.filter((s) => s !== 401).length;
+// An edited replay meets the faults too: a 503 while Redis is down or no answer during a restart
+// is Midtrans's to retry, not a wrong answer.
+const editedBad = editedAnswers.filter((s) => ![200, 400, 503, 0].includes(s)).length;
 const convergence = plans.map((o) =>
   Math.max(
     0,
@@ -437,6 +500,8 @@ const report = {
   'answers 503 while Redis was down': answered503,
   'attempts with no answer (process restarting)': noAnswer,
   'forged notifications answered 401': forgedAnswers.length - forgedBad,
+  'edited replays sent (answered 200 or 400; must change nothing)': editedAnswers.length,
+  'edited replays answered otherwise (must be 0)': editedBad,
   'converge after last fault p50 ms': percentile(convergence, 50),
   'converge after last fault p99 ms': percentile(convergence, 99),
   'converge after last fault max ms': Math.max(...convergence),
@@ -472,6 +537,7 @@ await sql.end({ timeout: 5 });
 await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
 await admin.end({ timeout: 5 });
 
-const lost = pending.length + broken.length + badAnswers + forgedBad + secretHits + driveErrors.length;
+const lost =
+  pending.length + broken.length + badAnswers + forgedBad + editedBad + secretHits + driveErrors.length;
 console.log(lost === 0 ? 'chaos: PASS — nothing lost' : `chaos: FAIL — ${lost} problem(s)`);
 process.exit(lost === 0 ? 0 : 1);

@@ -14,7 +14,13 @@ export type Plan =
   | 'challenge-deny'
   | 'partial-refund'
   | 'full-refund'
-  | 'reversal';
+  | 'reversal'
+  /** A VA expires; the customer pays a second transaction of the same order. */
+  | 'second-transaction'
+  /** A card denied in Snap, retried with another card under a new transaction id. */
+  | 'snap-retry'
+  /** Two partial refunds, each its own step. */
+  | 'partial-refunds';
 
 const WEIGHTS: [Plan, number][] = [
   ['paid', 50],
@@ -26,6 +32,9 @@ const WEIGHTS: [Plan, number][] = [
   ['partial-refund', 6],
   ['full-refund', 6],
   ['reversal', 6],
+  ['second-transaction', 5],
+  ['snap-retry', 5],
+  ['partial-refunds', 5],
 ];
 
 export interface OrderPlan {
@@ -64,11 +73,20 @@ export function planOrders(count: number, seed: number, apis: number): OrderPlan
   });
 }
 
+/** The second charge of an order whose first transaction failed (second-transaction, snap-retry). */
+export function retryChargeFor(order: OrderPlan): Record<string, unknown> {
+  const transaction_details = { order_id: order.orderCode, gross_amount: order.amount };
+  return order.plan === 'snap-retry'
+    ? { payment_type: 'credit_card', transaction_details, credit_card: { token_id: '4411111111111118' } }
+    : { payment_type: 'bank_transfer', transaction_details, bank_transfer: { bank: 'bni' } };
+}
+
 /** The charge request for a plan (payment method chosen so the outcome is possible). */
 export function chargeFor(order: OrderPlan): Record<string, unknown> {
   const transaction_details = { order_id: order.orderCode, gross_amount: order.amount };
   switch (order.plan) {
     case 'denied':
+    case 'snap-retry':
       return {
         payment_type: 'credit_card',
         transaction_details,
@@ -82,6 +100,7 @@ export function chargeFor(order: OrderPlan): Record<string, unknown> {
         credit_card: { token_id: '4511111111111117' },
       };
     case 'partial-refund':
+    case 'partial-refunds':
     case 'full-refund':
       return { payment_type: 'gopay', transaction_details };
     case 'reversal':
