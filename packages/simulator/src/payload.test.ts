@@ -60,11 +60,11 @@ describe('buildNotification', () => {
 
   it('requires a status_code for a status it does not know', () => {
     expect(() =>
-      buildNotification({ order_id: 'o', transaction_status: 'chargeback', gross_amount: 1 }, KEY),
+      buildNotification({ order_id: 'o', transaction_status: 'failure', gross_amount: 1 }, KEY),
     ).toThrow(/status_code/);
     expect(
       buildNotification(
-        { order_id: 'o', transaction_status: 'chargeback', gross_amount: 1, status_code: '200' },
+        { order_id: 'o', transaction_status: 'failure', gross_amount: 1, status_code: '200' },
         KEY,
       ).status_code,
     ).toBe('200');

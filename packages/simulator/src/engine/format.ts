@@ -1,5 +1,5 @@
 /** Midtrans's string formats for amounts and status codes. */
-import type { FraudStatus, TransactionStatus } from './types.js';
+import type { FraudStatus, PaymentType, TransactionStatus } from './types.js';
 
 /** "10000" → "10000.00": every official sample carries two decimals, and they are signed. */
 export function formatAmount(amount: number): string {
@@ -36,6 +36,21 @@ export interface CompatOptions {
   userAgent: string;
   /** Statuses after which an order_id may be charged again (§3.1: expire, cancel). */
   reusableAfter: readonly TransactionStatus[];
+  /**
+   * status_code of chargeback and partial_chargeback (notifications and Get Status).
+   * UNCONFIRMED: Midtrans publishes no sample; "200" is the success class refunds use.
+   */
+  chargebackStatusCode: string;
+  /**
+   * status_code Get Status gives a pending DANA payment. Midtrans answers "200" with
+   * transaction_status "pending" (docs/midtrans.md, "DANA"); its notifications still say 201.
+   */
+  danaPendingStatusCodeInGetStatus: string;
+  /**
+   * Whether Get Status accepts an order_id for a DANA transaction. Midtrans documents that only
+   * the transaction_id works for DANA, so the default is false: by order_id it answers 404.
+   */
+  danaGetStatusByOrderId: boolean;
 }
 
 export const DEFAULT_COMPAT: CompatOptions = Object.freeze({
@@ -45,18 +60,22 @@ export const DEFAULT_COMPAT: CompatOptions = Object.freeze({
   expiryTimeInNotifications: false,
   userAgent: 'Veritrans',
   reusableAfter: Object.freeze(['expire', 'cancel'] as TransactionStatus[]),
+  chargebackStatusCode: '200',
+  danaPendingStatusCodeInGetStatus: '200',
+  danaGetStatusByOrderId: false,
 });
 
-/** status_code per state, protocol reference §4 and the §9 table. */
+/** status_code per state (docs/midtrans.md, "Status codes"). */
 export function statusCodeFor(
   status: TransactionStatus,
   fraud: FraudStatus | undefined,
   kind: PayloadKind,
   compat: CompatOptions = DEFAULT_COMPAT,
+  paymentType?: PaymentType,
 ): string {
   switch (status) {
     case 'pending':
-      return '201';
+      return paymentType === 'dana' && kind === 'status' ? compat.danaPendingStatusCodeInGetStatus : '201';
     case 'capture':
       return fraud === 'challenge' ? compat.challengeStatusCode : '200';
     case 'settlement':
@@ -69,6 +88,9 @@ export function statusCodeFor(
       return kind === 'notification' ? '202' : '200';
     case 'expire':
       return kind === 'notification' ? '202' : '407';
+    case 'chargeback':
+    case 'partial_chargeback':
+      return compat.chargebackStatusCode;
   }
 }
 

@@ -159,8 +159,28 @@ function byType(type: PaymentType, req: ParsedChargeRequest, ctx: MethodContext)
     }
     case 'credit_card':
       return card(req, ctx);
+    case 'dana':
+      // An e-wallet paid in the DANA app: pending with a deeplink until the customer pays.
+      return pending(
+        {
+          actions: [
+            {
+              name: 'deeplink-redirect',
+              method: 'GET',
+              url: `${ctx.baseUrl}/_sim/dana/${ctx.transactionId}`,
+            },
+          ],
+        },
+        'DANA transaction is created',
+        15 * MINUTE,
+      );
   }
 }
 
 /** Methods Midtrans can refund through the API (reference §6.2). */
-export const REFUNDABLE: ReadonlySet<PaymentType> = new Set<PaymentType>(['credit_card', 'gopay', 'qris']);
+export const REFUNDABLE: ReadonlySet<PaymentType> = new Set<PaymentType>([
+  'credit_card',
+  'gopay',
+  'qris',
+  'dana',
+]);

@@ -21,6 +21,8 @@ const KNOWN_STATUSES: ReadonlySet<string> = new Set<TransactionStatus>([
   'expire',
   'refund',
   'partial_refund',
+  'chargeback',
+  'partial_chargeback',
 ]);
 
 /**
@@ -106,7 +108,7 @@ export function transactionFields(
     transaction_status: tx.status,
     gross_amount: formatAmount(tx.grossAmount),
     transaction_id: tx.transactionId,
-    status_code: statusCodeFor(tx.status, tx.fraudStatus, kind, compat),
+    status_code: statusCodeFor(tx.status, tx.fraudStatus, kind, compat, tx.paymentType),
     transaction_time: formatMidtransTime(tx.transactionTime),
     payment_type: tx.paymentType,
     currency: tx.currency,
@@ -124,8 +126,9 @@ export function transactionFields(
     fields.expiry_time = formatMidtransTime(tx.expiryTime);
   }
   if (tx.refunds.length > 0) {
-    const total = tx.refunds.reduce((sum, r) => sum + Number(r.refund_amount), 0);
-    fields.refund_amount = formatAmount(total);
+    // Cumulative, in sen so that 0.1 + 0.2 stays 0.30.
+    const sen = tx.refunds.reduce((sum, r) => sum + Math.round(Number(r.refund_amount) * 100), 0);
+    fields.refund_amount = formatAmount(sen / 100);
     fields.refunds = tx.refunds.map((r) => ({ ...r }));
   }
   return fields;
