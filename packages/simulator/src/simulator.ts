@@ -44,7 +44,7 @@ export interface SimulatorOptions {
   refundConfirmationMs?: number | undefined;
   /** Require this token on the /_sim control API. */
   controlToken?: string | undefined;
-  /** Switches for behaviour the protocol reference marks UNCONFIRMED. */
+  /** Switches for behaviour docs/midtrans.md marks UNCONFIRMED. */
   compat?: Partial<CompatOptions> | undefined;
   logger?: Logger | false | undefined;
 }

@@ -98,7 +98,7 @@ export interface SentNotification {
 const RETRYABLE: ReadonlySet<string> = new Set(['deny', 'expire', 'cancel']);
 const RETRY_CARD = '4811111111111114';
 
-/** The 4024 0071 7626 5022 card turns from pending to capture after about 60 s (§8). */
+/** The 4024 0071 7626 5022 card turns from pending to capture after about 60 s (docs/midtrans.md, "Sandbox test cards"). */
 const PENDING_CARD_CAPTURE_MS = 60_000;
 
 export class Engine {
@@ -215,7 +215,7 @@ export class Engine {
     const tx = this.#find(id);
     const record = refundTransaction(tx, params, this.#o.random);
     this.#emit(tx);
-    // Midtrans sends a second refund notification once the bank confirms (§1.3).
+    // Midtrans sends a second refund notification once the bank confirms (docs/midtrans.md, "Refunds").
     this.#o.scheduler.later(
       this.#o.refundConfirmationMs * this.#o.timeScale,
       () => {

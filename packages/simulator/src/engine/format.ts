@@ -10,31 +10,31 @@ export function formatAmount(amount: number): string {
 export type PayloadKind = 'notification' | 'status';
 
 /**
- * Knobs for behaviour the protocol reference marks UNCONFIRMED. The defaults are the
+ * Knobs for behaviour docs/midtrans.md marks UNCONFIRMED. The defaults are the
  * documented-safe choices; each one can be switched to rehearse the other reading.
  */
 export interface CompatOptions {
   /**
-   * status_code of a denied transaction in Get Status. UNCONFIRMED (reference §10); 202 is
+   * status_code of a denied transaction in Get Status. UNCONFIRMED (docs/midtrans.md, "Unconfirmed"); 202 is
    * what deny notifications carry, so it is the default.
    */
   denyStatusCodeInGetStatus: string;
   /**
    * status_code of a card capture held for review (fraud_status "challenge"). An older
-   * Midtrans table lists 201 for challenge; §9 lists 200 for capture. Default 201 so that a
+   * Midtrans table lists 201 for challenge, and 200 is the capture code. Default 201 so that a
    * receiver which trusts status_code "200" alone does not ship a challenged order.
    */
   challengeStatusCode: string;
   /**
-   * HTTP status for an unknown id on Get Status (reference §6.1 UNCONFIRMED: 404 vs 200 with a
+   * HTTP status for an unknown id on Get Status (docs/midtrans.md, "Get Status", UNCONFIRMED: 404 vs 200 with a
    * "404" body). Both make the official client reject; 404 is the recommended default.
    */
   notFoundHttpStatus: 404 | 200;
-  /** Whether notification bodies carry expiry_time (reference §10 UNCONFIRMED; default off). */
+  /** Whether notification bodies carry expiry_time (UNCONFIRMED, docs/midtrans.md, "Unconfirmed"; default off). */
   expiryTimeInNotifications: boolean;
-  /** Notification User-Agent; "Veritrans" comes from a doc curl sample only (§10). */
+  /** Notification User-Agent; "Veritrans" comes from a doc curl sample only (docs/midtrans.md, "Unconfirmed"). */
   userAgent: string;
-  /** Statuses after which an order_id may be charged again (§3.1: expire, cancel). */
+  /** Statuses after which an order_id may be charged again (docs/midtrans.md, "Status values": expire, cancel). */
   reusableAfter: readonly TransactionStatus[];
   /**
    * status_code of chargeback and partial_chargeback (notifications and Get Status).

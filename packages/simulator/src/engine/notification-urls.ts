@@ -1,5 +1,5 @@
 /**
- * Where a transaction's notifications go (reference §5.6): X-Override-Notification replaces
+ * Where a transaction's notifications go (docs/midtrans.md, "Notification body"): X-Override-Notification replaces
  * the account URL, X-Append-Notification adds to it, each takes at most 3 URLs (extra ones are
  * ignored), and when both are sent only the override applies.
  */

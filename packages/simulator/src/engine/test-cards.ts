@@ -1,5 +1,5 @@
 /**
- * Midtrans sandbox test cards and what each does (reference §8). A charge names its card with
+ * Midtrans sandbox test cards and what each does (docs/midtrans.md, "Sandbox test cards"). A charge names its card with
  * credit_card.token_id, which may be:
  *   - the card number itself ("4511111111111117", spaces allowed),
  *   - "sim-card-<number>",

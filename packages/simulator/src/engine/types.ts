@@ -63,7 +63,7 @@ export interface SimTransaction {
   readonly source: TransactionSource;
 }
 
-/** What a sandbox test card does when charged (protocol reference §8). */
+/** What a sandbox test card does when charged (docs/midtrans.md, "Sandbox test cards"). */
 export type CardBehaviour =
   'accept-3ds' | 'accept' | 'deny-bank' | 'deny-fds' | 'challenge' | 'pending-then-accept';
 
@@ -84,7 +84,7 @@ export interface StatusPayload {
   [field: string]: unknown;
 }
 
-/** Notification URL overrides sent with a charge or Snap request (protocol reference §5.6). */
+/** Notification URL overrides sent with a charge or Snap request (docs/midtrans.md, "Notification body"). */
 export interface NotificationRouting {
   overrideNotification?: readonly string[];
   appendNotification?: readonly string[];

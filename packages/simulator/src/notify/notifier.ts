@@ -1,5 +1,5 @@
 /**
- * Delivers notifications the way Midtrans does: one POST per URL, retried per the §5.1 table
+ * Delivers notifications the way Midtrans does: one POST per URL, retried per the table in docs/midtrans.md, "Delivery and retries",
  * on the compressed schedule, with the delivery history kept per transaction. Fault decisions
  * (drop, duplicate, reorder, delay) are taken once per notification, before any URL is tried.
  *

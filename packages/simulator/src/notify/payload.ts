@@ -1,7 +1,7 @@
 /**
  * Builds the JSON bodies Midtrans sends: notifications and Get Status responses share one
- * shape (reference §6.1) and differ in status_message and, for expire/cancel/deny, in
- * status_code. Each body is signed over its own status_code (reference §2).
+ * shape (docs/midtrans.md, "Get Status") and differ in status_message and, for expire/cancel/deny, in
+ * status_code. Each body is signed over its own status_code (docs/midtrans.md, "Signature").
  */
 import { randomUUID } from 'node:crypto';
 import { computeSignature, formatMidtransTime } from '@lunas/midtrans';
@@ -35,7 +35,7 @@ export interface NotificationInput {
   transaction_status: string;
   gross_amount: string | number;
   transaction_id?: string;
-  /** Defaults from transaction_status per reference §4 (required for statuses the simulator does not know). */
+  /** Defaults from transaction_status per docs/midtrans.md, "Status codes" (required for statuses the simulator does not know). */
   status_code?: string;
   fraud_status?: string;
   payment_type?: string;
