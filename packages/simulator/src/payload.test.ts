@@ -1,6 +1,6 @@
 /**
- * Notification bodies: the signature vectors of docs/midtrans.md ("Signature") through buildNotification, and Midtrans's
- * string formats.
+ * Notification bodies: the signature vectors of docs/midtrans.md ("Signature") through
+ * buildNotification, and Midtrans's string formats.
  */
 import { describe, expect, it } from 'vitest';
 import { statusCodeFor } from './engine/format.js';

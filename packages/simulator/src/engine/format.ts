@@ -15,8 +15,8 @@ export type PayloadKind = 'notification' | 'status';
  */
 export interface CompatOptions {
   /**
-   * status_code of a denied transaction in Get Status. UNCONFIRMED (docs/midtrans.md, "Unconfirmed"); 202 is
-   * what deny notifications carry, so it is the default.
+   * status_code of a denied transaction in Get Status. UNCONFIRMED (docs/midtrans.md,
+   * "Unconfirmed"); 202 is what deny notifications carry, so it is the default.
    */
   denyStatusCodeInGetStatus: string;
   /**
@@ -26,8 +26,9 @@ export interface CompatOptions {
    */
   challengeStatusCode: string;
   /**
-   * HTTP status for an unknown id on Get Status (docs/midtrans.md, "Get Status", UNCONFIRMED: 404 vs 200 with a
-   * "404" body). Both make the official client reject; 404 is the recommended default.
+   * HTTP status for an unknown id on Get Status (docs/midtrans.md, "Get Status", UNCONFIRMED: 404
+   * vs 200 with a "404" body). Both make the official client reject; 404 is the recommended
+   * default.
    */
   notFoundHttpStatus: 404 | 200;
   /** Whether notification bodies carry expiry_time (UNCONFIRMED, docs/midtrans.md, "Unconfirmed"; default off). */

@@ -8,8 +8,10 @@
  * equals gross_amount, then refund. gross_amount itself never changes.
  *
  * Chargebacks (the customer's bank pulls the money back) are recorded in refunds[] the same
- * way and move the status to partial_chargeback or chargeback. Amounts are compared in sen to
- * avoid float drift.
+ * way and move the status to partial_chargeback or chargeback, with status_code "200": Midtrans
+ * publishes no chargeback sample, so that code is UNCONFIRMED (docs/midtrans.md, "Status codes";
+ * CompatOptions.chargebackStatusCode switches it). Amounts are compared in sen to avoid float
+ * drift.
  */
 import { randomUUID } from 'node:crypto';
 import { formatMidtransTime } from '@lunas/midtrans';

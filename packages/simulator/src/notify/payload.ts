@@ -1,6 +1,6 @@
 /**
- * Builds the JSON bodies Midtrans sends: notifications and Get Status responses share one
- * shape (docs/midtrans.md, "Get Status") and differ in status_message and, for expire/cancel/deny, in
+ * Builds the JSON bodies Midtrans sends: notifications and Get Status responses share one shape
+ * (docs/midtrans.md, "Get Status") and differ in status_message and, for expire/cancel/deny, in
  * status_code. Each body is signed over its own status_code (docs/midtrans.md, "Signature").
  */
 import { randomUUID } from 'node:crypto';
