@@ -117,6 +117,8 @@ describe('flow commands', () => {
     });
     expect(parseCli(['replay', 'o-1', '--edit', 'nope'])).toMatchObject({ ok: false });
     expect(parseCli(['replay', 'o-1', '--index', 'x'])).toMatchObject({ ok: false });
+    // A negative index needs the = form, or parseArgs reads it as an option.
+    expect(parseCli(['replay', 'o-1', '--index=-1'])).toMatchObject({ ok: true, command: { index: -1 } });
     expect(parseCli(['subscription-notify', '--failed'])).toMatchObject({
       ok: true,
       command: { kind: 'subscription-notify', failed: true },

@@ -23,7 +23,7 @@ Drive a running simulator (--sim http://127.0.0.1:4010, --token <control token>)
   chargeback <id> [--amount 5000] partial_chargeback, or chargeback of all that is left
   payment-link <order_id> --amount 15000 [--payment-type qris] [--card <number>]
                                   A Payment Link payment: order_id <order_id>-<13-digit ms>
-  replay <id> [--index -1] [--edit '{"transaction_status":"settlement"}'] [--url <url>]
+  replay <id> [--index=-1] [--edit '{"transaction_status":"settlement"}'] [--url <url>]
                                   Re-send a genuine notification edited, keeping its signature_key
                                   (edit keys: transaction_status, fraud_status, transaction_id,
                                   payment_type, refund_amount, refunds, order_id+status_code,
