@@ -100,6 +100,23 @@ describe('Snap retries under new transaction ids', () => {
     expect(byOld.body).toMatchObject({ transaction_id: denied.transaction_id, transaction_status: 'deny' });
   });
 
+  it('treats choosing again on the Snap page after a deny as a retry', async () => {
+    const { sim } = await startHarness();
+    const { token } = await sim.snap({ transaction_details: { order_id: 'retry-snap', gross_amount: 5000 } });
+    const denied = await sim.choose(token, {
+      payment_type: 'credit_card',
+      credit_card: { token_id: '4711111111111115' },
+    });
+    const again = await sim.choose('retry-snap', { payment_type: 'bni_va' });
+    expect(again).toMatchObject({
+      order_id: 'retry-snap',
+      transaction_status: 'pending',
+      va_numbers: [{ bank: 'bni' }],
+    });
+    expect(again.transaction_id).not.toBe(denied.transaction_id);
+    expect(await apiError(sim.choose('retry-snap', { payment_type: 'gopay' }))).toBe(404);
+  });
+
   it('retries with the same method by default, and after expire; refuses while the order is live', async () => {
     const { sim } = await startHarness();
     await sim.charge(vaCharge('retry-2'));

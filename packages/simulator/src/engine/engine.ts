@@ -138,6 +138,16 @@ export class Engine {
   chooseSnapMethod(idOrToken: string, choice: SnapChoice): StatusPayload {
     const session = this.store.openSnap(idOrToken);
     if (!session) {
+      // Back on the Snap page after a deny (or expiry): choosing again is a retry.
+      const used = this.store.snapSession(idOrToken);
+      const latest = used && this.store.latestOfOrder(used.orderId);
+      if (used && latest && RETRYABLE.has(latest.status)) {
+        const parsedChoice = snapChoiceSchema.safeParse(choice);
+        if (!parsedChoice.success) {
+          throw errors.validation(validationMessages(parsedChoice.error));
+        }
+        return this.retry(used.orderId, choiceToCharge(parsedChoice.data));
+      }
       throw errors.notFound();
     }
     const parsedChoice = snapChoiceSchema.safeParse(choice);
