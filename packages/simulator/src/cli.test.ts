@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli/args.js';
 import { runCommand } from './cli/run-command.js';
 import { loadSimulatorConfig } from './config.js';
+import { cardCharge, settled, startHarness, TEST_KEY } from './testing/harness.js';
 import { startReceiver } from './testing/receiver.js';
 import { computeSignature } from '@lunas/midtrans';
 
@@ -96,5 +97,81 @@ describe('trigger', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('flow commands', () => {
+  it('parses retry, chargeback, payment-link, replay, subscription-notify and test-notification', () => {
+    expect(parseCli(['retry', 'o-1', '--card', '4411111111111118'])).toMatchObject({
+      ok: true,
+      command: { kind: 'retry', id: 'o-1', card: '4411111111111118' },
+    });
+    expect(parseCli(['chargeback', 'o-1', '--amount', '5000'])).toMatchObject({
+      ok: true,
+      command: { kind: 'chargeback', amount: '5000' },
+    });
+    expect(parseCli(['payment-link', 'link-1'])).toMatchObject({ ok: false });
+    expect(parseCli(['replay', 'o-1', '--index', '0', '--edit', '{"shift_boundary":1}'])).toMatchObject({
+      ok: true,
+      command: { kind: 'replay', index: 0, edit: { shift_boundary: 1 } },
+    });
+    expect(parseCli(['replay', 'o-1', '--edit', 'nope'])).toMatchObject({ ok: false });
+    expect(parseCli(['replay', 'o-1', '--index', 'x'])).toMatchObject({ ok: false });
+    // A negative index needs the = form, or parseArgs reads it as an option.
+    expect(parseCli(['replay', 'o-1', '--index=-1'])).toMatchObject({ ok: true, command: { index: -1 } });
+    expect(parseCli(['subscription-notify', '--failed'])).toMatchObject({
+      ok: true,
+      command: { kind: 'subscription-notify', failed: true },
+    });
+    expect(parseCli(['test-notification', 'pending', '--order', 't-1'])).toMatchObject({
+      ok: true,
+      command: { kind: 'test-notification', status: 'pending', orderId: 't-1' },
+    });
+  });
+
+  it('drives a running simulator', async () => {
+    const { sim, receiver } = await startHarness();
+    const config = loadSimulatorConfig({ MIDTRANS_SERVER_KEY: TEST_KEY });
+    const run = async (argv: string[]): Promise<{ code: number; out: unknown }> => {
+      const parsed = parseCli([...argv, '--sim', sim.url]);
+      if (!parsed.ok || parsed.command.kind === 'serve' || parsed.command.kind === 'help') {
+        throw new Error(`parse failed: ${argv.join(' ')}`);
+      }
+      const lines: string[] = [];
+      const code = await runCommand(parsed.command, config, {
+        out: (line) => lines.push(line),
+        err: (line) => lines.push(line),
+      });
+      return { code, out: JSON.parse(lines.join('\n')) as unknown };
+    };
+    await sim.charge(cardCharge('cli-r', '4911111111111113'));
+    expect(await run(['retry', 'cli-r', '--card', '4411111111111118'])).toMatchObject({
+      code: 0,
+      out: { transaction_status: 'capture' },
+    });
+    await sim.pay('cli-r');
+    expect(await run(['chargeback', 'cli-r', '--amount', '1000'])).toMatchObject({
+      code: 0,
+      out: { transaction_status: 'partial_chargeback' },
+    });
+    const link = await run(['payment-link', 'cli-link', '--amount', '15000', '--payment-type', 'gopay']);
+    expect(link).toMatchObject({ code: 0, out: { custom_field1: 'cli-link', payment_type: 'gopay' } });
+    await settled(sim);
+    expect(
+      await run([
+        'replay',
+        'cli-r',
+        '--edit',
+        '{"transaction_status":"chargeback","refund_amount":"10000.00"}',
+      ]),
+    ).toMatchObject({ code: 0, out: { kind: 'replay', signatureValid: true } });
+    expect(receiver.requests.at(-1)?.body).toMatchObject({ transaction_status: 'chargeback' });
+    expect(await run(['test-notification'])).toMatchObject({ code: 0, out: { kind: 'test-notification' } });
+    expect(await run(['subscription-notify', '--failed'])).toMatchObject({
+      code: 0,
+      out: { kind: 'subscription' },
+    });
+    expect(await run(['injections'])).toMatchObject({ code: 0, out: [{}, {}, {}] });
+    expect(await run(['retry', 'cli-r'])).toMatchObject({ code: 1, out: { status_code: '412' } });
   });
 });

@@ -20,6 +20,16 @@ export type { TestCard } from './engine/test-cards.js';
 export type { ChargeRequest, SnapRequest } from './engine/charge-request.js';
 export type { SnapChoice } from './engine/snap-methods.js';
 export type { RefundParams } from './engine/refund.js';
-export type { StatusPayload, TransactionStatus, PaymentType, NotificationRouting } from './engine/types.js';
+export type { PaymentLinkRequest, ReplayRequest, RetryChoice, SentNotification } from './engine/engine.js';
+export type { ReplayEdit } from './notify/replay-edit.js';
+export type { InjectionKind, InjectionRecord, InjectionResult } from './notify/injections.js';
+export type { SubscriptionNotifyOptions, TestNotificationOptions } from './notify/one-shot-bodies.js';
+export type {
+  StatusPayload,
+  TransactionStatus,
+  PaymentType,
+  NotificationRouting,
+  RefundRecord,
+} from './engine/types.js';
 export { basicAuthHeader } from './http/auth.js';
 export { seededRandom, type Random } from './faults/prng.js';

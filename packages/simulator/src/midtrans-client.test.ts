@@ -1,6 +1,6 @@
 /**
  * The official midtrans-client, pointed at the simulator, sees the responses and errors the
- * protocol reference describes (§6, §7).
+ * page docs/midtrans.md describes ("Get Status", "Status codes").
  */
 import { verifySignature } from '@lunas/midtrans';
 import midtransClient from 'midtrans-client';

@@ -1,6 +1,6 @@
 /**
- * Notification bodies: the §2 signature vectors through buildNotification, and Midtrans's
- * string formats.
+ * Notification bodies: the signature vectors of docs/midtrans.md ("Signature") through
+ * buildNotification, and Midtrans's string formats.
  */
 import { describe, expect, it } from 'vitest';
 import { statusCodeFor } from './engine/format.js';
@@ -13,7 +13,7 @@ const V201 =
   '7db3d08e7bdc56441122c2d4bb239d09af4c3f9da093b169ac388408ab874c5fba74379ed58a78511f93ed92ed6909a08ab95257f82bc021f8eb6b5fdd13c623';
 
 describe('buildNotification', () => {
-  it('signs a settlement of order-123 / 10000.00 with the reference vector', () => {
+  it('signs a settlement of order-123 / 10000.00 with the documented vector', () => {
     const body = buildNotification(
       { order_id: 'order-123', transaction_status: 'settlement', gross_amount: 10_000 },
       KEY,
@@ -60,11 +60,11 @@ describe('buildNotification', () => {
 
   it('requires a status_code for a status it does not know', () => {
     expect(() =>
-      buildNotification({ order_id: 'o', transaction_status: 'chargeback', gross_amount: 1 }, KEY),
+      buildNotification({ order_id: 'o', transaction_status: 'failure', gross_amount: 1 }, KEY),
     ).toThrow(/status_code/);
     expect(
       buildNotification(
-        { order_id: 'o', transaction_status: 'chargeback', gross_amount: 1, status_code: '200' },
+        { order_id: 'o', transaction_status: 'failure', gross_amount: 1, status_code: '200' },
         KEY,
       ).status_code,
     ).toBe('200');

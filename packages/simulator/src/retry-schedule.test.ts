@@ -1,6 +1,7 @@
 /**
- * Notification retries follow the reference §5.1 table, on the 2/10/30/90/210-minute schedule
- * compressed by the time scale. Timings are checked against bounds, not exact values.
+ * Notification retries follow the table in docs/midtrans.md ("Delivery and retries"), on the
+ * 2/10/30/90/210-minute schedule compressed by the time scale. Timings are checked against bounds,
+ * not exact values.
  */
 import { describe, expect, it } from 'vitest';
 import { RETRY_INTERVALS_MINUTES, retriesFor, retryDelayMs } from './notify/retry-policy.js';

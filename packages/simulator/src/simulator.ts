@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { ChargeRequest, SnapRequest } from './engine/charge-request.js';
 import { Engine } from './engine/engine.js';
+import type { PaymentLinkRequest, ReplayRequest, RetryChoice, SentNotification } from './engine/engine.js';
 import { DEFAULT_COMPAT } from './engine/format.js';
 import type { CompatOptions } from './engine/format.js';
 import type { RefundParams } from './engine/refund.js';
@@ -18,6 +19,9 @@ import type { FaultSpec } from './faults/fault-spec.js';
 import { randomStreams } from './faults/prng.js';
 import { buildSimulatorApp } from './http/app.js';
 import type { DeliveryRecord } from './notify/delivery-record.js';
+import { Injector } from './notify/injections.js';
+import type { InjectionRecord } from './notify/injections.js';
+import type { SubscriptionNotifyOptions, TestNotificationOptions } from './notify/one-shot-bodies.js';
 import { Notifier } from './notify/notifier.js';
 import { Scheduler } from './notify/scheduler.js';
 
@@ -40,7 +44,7 @@ export interface SimulatorOptions {
   refundConfirmationMs?: number | undefined;
   /** Require this token on the /_sim control API. */
   controlToken?: string | undefined;
-  /** Switches for behaviour the protocol reference marks UNCONFIRMED. */
+  /** Switches for behaviour docs/midtrans.md marks UNCONFIRMED. */
   compat?: Partial<CompatOptions> | undefined;
   logger?: Logger | false | undefined;
 }
@@ -68,6 +72,25 @@ export interface Simulator {
   resolveChallenge(id: string, decision: 'accept' | 'deny'): Promise<StatusPayload>;
   /** The reversal case: settlement → deny. */
   reverse(id: string): Promise<StatusPayload>;
+  /**
+   * A new transaction (new transaction_id) for the same order after deny, expire or cancel: the
+   * Snap retry. Without a choice the same method is used (a card: 4811 1111 1111 1114).
+   */
+  retry(id: string, choice?: RetryChoice): Promise<StatusPayload>;
+  /** A chargeback of everything left (no amount) or part of it: chargeback / partial_chargeback. */
+  chargeback(id: string, amount?: number | string): Promise<StatusPayload>;
+  /** A payment through a Payment Link: order_id "<link order_id>-<13-digit ms>", custom_field1 = link order_id. */
+  paymentLink(body: PaymentLinkRequest): Promise<StatusPayload>;
+  /** Re-sends a genuine notification body with edits, keeping its signature_key; resolves with what was sent and answered. */
+  replay(id: string, request?: ReplayRequest): Promise<InjectionRecord>;
+  /** Sends a subscription (recurring) notification body: unsigned, no order_id. */
+  subscriptionNotify(options?: SubscriptionNotifyOptions): Promise<InjectionRecord>;
+  /** Sends a signed test notification whose transaction_id Get Status does not know. */
+  testNotification(options?: TestNotificationOptions): Promise<InjectionRecord>;
+  /** The notification bodies sent for a transaction (or every transaction of an order), oldest first. */
+  sentNotifications(id: string): SentNotification[];
+  /** Every replay, subscription and test notification sent, with the answers. */
+  injections(): InjectionRecord[];
   /** Current truth (Get Status view, no faults), or undefined. */
   status(id: string): StatusPayload | undefined;
   transactions(): StatusPayload[];
@@ -88,7 +111,7 @@ export interface Simulator {
 }
 
 /** Turns a synchronous engine call into a promise that rejects with its MidtransApiError. */
-function later<T>(fn: () => T): Promise<T> {
+function later<T>(fn: () => T | Promise<T>): Promise<T> {
   return new Promise((resolve) => resolve(fn()));
 }
 
@@ -121,6 +144,11 @@ function assemble(options: SimulatorOptions): Simulator {
     jitterRandom: random.jitter,
   });
   let url = '';
+  const injector = new Injector({
+    attemptTimeoutMs: options.attemptTimeoutMs ?? 15_000,
+    userAgent: compat.userAgent,
+    signal: () => scheduler.signal,
+  });
   const engine = new Engine({
     serverKey: options.serverKey,
     notificationUrl: options.notificationUrl,
@@ -131,6 +159,7 @@ function assemble(options: SimulatorOptions): Simulator {
     scheduler,
     notifier,
     random: random.data,
+    injector,
     baseUrl: () => url,
     logger,
   });
@@ -183,6 +212,14 @@ function assemble(options: SimulatorOptions): Simulator {
     resolveChallenge: (id, decision) =>
       later(() => engine.act(id, decision === 'accept' ? 'approve' : 'challenge-deny')),
     reverse: (id) => later(() => engine.act(id, 'reverse')),
+    retry: (id, choice = {}) => later(() => engine.retry(id, choice)),
+    chargeback: (id, amount) => later(() => engine.chargeback(id, amount)),
+    paymentLink: (body) => later(() => engine.paymentLink(body)),
+    replay: (id, request = {}) => later(() => engine.replay(id, request)),
+    subscriptionNotify: (opts = {}) => later(() => engine.subscriptionNotify(opts)),
+    testNotification: (opts = {}) => later(() => engine.testNotification(opts)),
+    sentNotifications: (id) => engine.sentNotifications(id),
+    injections: () => engine.injections(),
     status: (id) => engine.peek(id),
     transactions: () => engine.list(),
     deliveries: (id) => engine.deliveries(id),

@@ -32,8 +32,38 @@ export type CliCommand =
   | ({ kind: 'refund'; id: string; amount: string | undefined } & ControlTarget)
   | ({ kind: 'challenge'; id: string; decision: 'accept' | 'deny' } & ControlTarget)
   | ({ kind: 'choose'; id: string; method: string } & ControlTarget)
-  | ({ kind: 'status' | 'deliveries'; id: string } & ControlTarget)
-  | ({ kind: 'list' | 'reset' } & ControlTarget)
+  | ({ kind: 'status' | 'deliveries' | 'notifications'; id: string } & ControlTarget)
+  | ({ kind: 'list' | 'reset' | 'injections' } & ControlTarget)
+  | ({ kind: 'retry'; id: string; paymentType: string | undefined; card: string | undefined } & ControlTarget)
+  | ({ kind: 'chargeback'; id: string; amount: string | undefined } & ControlTarget)
+  | ({
+      kind: 'payment-link';
+      orderId: string;
+      amount: string;
+      paymentType: string | undefined;
+      card: string | undefined;
+    } & ControlTarget)
+  | ({
+      kind: 'replay';
+      id: string;
+      index: number | undefined;
+      edit: Record<string, unknown> | undefined;
+      url: string | undefined;
+    } & ControlTarget)
+  | ({
+      kind: 'subscription-notify';
+      failed: boolean;
+      event: string | undefined;
+      url: string | undefined;
+    } & ControlTarget)
+  | ({
+      kind: 'test-notification';
+      status: string | undefined;
+      orderId: string | undefined;
+      amount: string | undefined;
+      statusCode: string | undefined;
+      url: string | undefined;
+    } & ControlTarget)
   | ({ kind: 'fault-set'; spec: string; orderId: string | undefined } & ControlTarget)
   | ({ kind: 'fault-clear'; orderId: string | undefined } & ControlTarget);
 
@@ -50,6 +80,11 @@ const OPTIONS = {
   'status-code': { type: 'string' },
   sim: { type: 'string' },
   token: { type: 'string' },
+  card: { type: 'string' },
+  index: { type: 'string' },
+  edit: { type: 'string' },
+  event: { type: 'string' },
+  failed: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -126,7 +161,95 @@ export function parseCli(argv: readonly string[]): ParseResult {
       return { ok: true, command: { kind: 'choose', id: first, method: second, ...target } };
     case 'list':
     case 'reset':
+    case 'injections':
       return { ok: true, command: { kind: name, ...target } };
+    case 'notifications': {
+      const id = needId();
+      return typeof id === 'string' ? { ok: true, command: { kind: name, id, ...target } } : id;
+    }
+    case 'retry':
+    case 'chargeback': {
+      const id = needId();
+      if (typeof id !== 'string') {
+        return id;
+      }
+      return name === 'retry'
+        ? {
+            ok: true,
+            command: { kind: 'retry', id, paymentType: values['payment-type'], card: values.card, ...target },
+          }
+        : { ok: true, command: { kind: 'chargeback', id, amount: values.amount, ...target } };
+    }
+    case 'payment-link':
+      if (first === undefined || values.amount === undefined) {
+        return {
+          ok: false,
+          error: 'payment-link needs an order_id and --amount, e.g. payment-link link-1 --amount 15000',
+        };
+      }
+      return {
+        ok: true,
+        command: {
+          kind: 'payment-link',
+          orderId: first,
+          amount: values.amount,
+          paymentType: values['payment-type'],
+          card: values.card,
+          ...target,
+        },
+      };
+    case 'replay': {
+      const id = needId();
+      if (typeof id !== 'string') {
+        return id;
+      }
+      const index = values.index === undefined ? undefined : Number(values.index);
+      if (index !== undefined && !Number.isInteger(index)) {
+        return {
+          ok: false,
+          error: `--index must be an integer (0 = first, -1 = last), got "${values.index}"`,
+        };
+      }
+      let edit: Record<string, unknown> | undefined;
+      if (values.edit !== undefined) {
+        try {
+          edit = JSON.parse(values.edit) as Record<string, unknown>;
+        } catch {
+          return {
+            ok: false,
+            error: '--edit must be a JSON object, e.g. --edit \'{"transaction_status":"settlement"}\'',
+          };
+        }
+        if (typeof edit !== 'object' || edit === null || Array.isArray(edit)) {
+          return { ok: false, error: '--edit must be a JSON object' };
+        }
+      }
+      return { ok: true, command: { kind: 'replay', id, index, edit, url: values.url, ...target } };
+    }
+    case 'subscription-notify':
+      return {
+        ok: true,
+        command: {
+          kind: 'subscription-notify',
+          failed: values.failed === true,
+          event: values.event,
+          url: values.url,
+          ...target,
+        },
+      };
+    case 'test-notification':
+      return {
+        ok: true,
+        command: {
+          kind: 'test-notification',
+          status: first,
+          orderId: values.order,
+          amount: values.amount,
+          statusCode: values['status-code'],
+          url: values.url,
+          ...target,
+        },
+      };
     case 'fault':
       if (first === 'set' && second !== undefined) {
         return { ok: true, command: { kind: 'fault-set', spec: second, orderId: values.order, ...target } };

@@ -69,6 +69,48 @@ function control(
       return call('GET', tx(command.id));
     case 'deliveries':
       return call('GET', `${tx(command.id)}/deliveries`);
+    case 'notifications':
+      return call('GET', `${tx(command.id)}/notifications`);
+    case 'injections':
+      return call('GET', '/injections');
+    case 'retry':
+      return call('POST', `${tx(command.id)}/retry`, {
+        ...(command.paymentType === undefined ? {} : { payment_type: command.paymentType }),
+        ...(command.card === undefined ? {} : { card: command.card }),
+      });
+    case 'chargeback':
+      return call(
+        'POST',
+        `${tx(command.id)}/chargeback`,
+        command.amount === undefined ? {} : { amount: command.amount },
+      );
+    case 'payment-link':
+      return call('POST', '/payment-links', {
+        order_id: command.orderId,
+        gross_amount: command.amount,
+        ...(command.paymentType === undefined ? {} : { payment_type: command.paymentType }),
+        ...(command.card === undefined ? {} : { card: command.card }),
+      });
+    case 'replay':
+      return call('POST', `${tx(command.id)}/replay`, {
+        ...(command.index === undefined ? {} : { index: command.index }),
+        ...(command.edit === undefined ? {} : { edit: command.edit }),
+        ...(command.url === undefined ? {} : { url: command.url }),
+      });
+    case 'subscription-notify':
+      return call('POST', '/subscriptions/notify', {
+        ...(command.failed ? { failed: true } : {}),
+        ...(command.event === undefined ? {} : { event_name: command.event }),
+        ...(command.url === undefined ? {} : { url: command.url }),
+      });
+    case 'test-notification':
+      return call('POST', '/test-notification', {
+        ...(command.status === undefined ? {} : { transaction_status: command.status }),
+        ...(command.orderId === undefined ? {} : { order_id: command.orderId }),
+        ...(command.amount === undefined ? {} : { gross_amount: Number(command.amount) }),
+        ...(command.statusCode === undefined ? {} : { status_code: command.statusCode }),
+        ...(command.url === undefined ? {} : { url: command.url }),
+      });
     case 'list':
       return call('GET', '/transactions');
     case 'reset':

@@ -18,7 +18,21 @@ Drive a running simulator (--sim http://127.0.0.1:4010, --token <control token>)
   refund <id> [--amount 5000]     Full refund, or partial with --amount
   challenge <id> accept|deny      Resolve a card held for review
   choose <id> <method>            Pick a Snap payment method (bca_va, gopay, credit_card, …)
-  status <id> | deliveries <id> | list | reset
+  retry <id> [--payment-type gopay] [--card 4411111111111118]
+                                  New transaction (new transaction_id) for the order after deny/expire/cancel
+  chargeback <id> [--amount 5000] partial_chargeback, or chargeback of all that is left
+  payment-link <order_id> --amount 15000 [--payment-type qris] [--card <number>]
+                                  A Payment Link payment: order_id <order_id>-<13-digit ms>
+  replay <id> [--index=-1] [--edit '{"transaction_status":"settlement"}'] [--url <url>]
+                                  Re-send a genuine notification edited, keeping its signature_key
+                                  (edit keys: transaction_status, fraud_status, transaction_id,
+                                  payment_type, refund_amount, refunds, order_id+status_code,
+                                  shift_boundary)
+  subscription-notify [--failed] [--event <event_name>] [--url <url>]
+                                  Send an unsigned subscription (recurring) notification
+  test-notification [<status>] [--order <id>] [--amount 10000] [--status-code <code>] [--url <url>]
+                                  Send the dashboard's test notification (Get Status: 404)
+  status <id> | deliveries <id> | notifications <id> | list | injections | reset
   fault set '<json>' [--order <order_id>]   e.g. fault set '{"drop":true,"times":1}'
   fault clear [--order <order_id>]
 

@@ -22,7 +22,15 @@ export const transactionDetailsSchema = z.looseObject({
   gross_amount: amount.refine((v) => v > 0, 'must be greater than 0'),
 });
 
-export const PAYMENT_TYPES = ['bank_transfer', 'echannel', 'gopay', 'qris', 'cstore', 'credit_card'] as const;
+export const PAYMENT_TYPES = [
+  'bank_transfer',
+  'echannel',
+  'gopay',
+  'qris',
+  'cstore',
+  'credit_card',
+  'dana',
+] as const;
 
 export const VA_BANKS = ['bca', 'bni', 'bri', 'permata'] as const;
 

@@ -1,7 +1,7 @@
 /**
- * Where a transaction's notifications go (reference §5.6): X-Override-Notification replaces
- * the account URL, X-Append-Notification adds to it, each takes at most 3 URLs (extra ones are
- * ignored), and when both are sent only the override applies.
+ * Where a transaction's notifications go (docs/midtrans.md, "Notification body"):
+ * X-Override-Notification replaces the account URL, X-Append-Notification adds to it, each takes
+ * at most 3 URLs (extra ones are ignored), and when both are sent only the override applies.
  */
 import type { NotificationRouting } from './types.js';
 

@@ -1,6 +1,6 @@
 /**
  * What a fresh charge looks like per payment type: its first status and the type-specific
- * fields Midtrans shows in its payloads (reference §1.3).
+ * fields Midtrans shows in its payloads (docs/midtrans.md, "Notification body").
  */
 import { maskCard, resolveTestCard } from './test-cards.js';
 import type { ParsedChargeRequest } from './charge-request.js';
@@ -38,7 +38,7 @@ function digits(count: number, random: () => number): string {
 function bankTransfer(req: ParsedChargeRequest, ctx: MethodContext): InitialState {
   const bank = req.bank_transfer?.bank ?? 'bca';
   const vaNumber = req.bank_transfer?.va_number ?? digits(bank === 'bca' ? 11 : 16, ctx.random);
-  // Permata carries permata_va_number instead of va_numbers (reference §1.3).
+  // Permata carries permata_va_number instead of va_numbers (docs/midtrans.md, "Notification body").
   const details: Record<string, unknown> =
     bank === 'permata'
       ? { permata_va_number: vaNumber }
@@ -147,7 +147,7 @@ function byType(type: PaymentType, req: ParsedChargeRequest, ctx: MethodContext)
       );
     case 'cstore': {
       const store = req.cstore?.store ?? 'indomaret';
-      // FDS does not score store payments: no fraud_status (reference §1.3).
+      // FDS does not score store payments: no fraud_status (docs/midtrans.md, "Notification body").
       return {
         ...pending(
           { store, payment_code: digits(16, ctx.random) },
@@ -159,8 +159,28 @@ function byType(type: PaymentType, req: ParsedChargeRequest, ctx: MethodContext)
     }
     case 'credit_card':
       return card(req, ctx);
+    case 'dana':
+      // An e-wallet paid in the DANA app: pending with a deeplink until the customer pays.
+      return pending(
+        {
+          actions: [
+            {
+              name: 'deeplink-redirect',
+              method: 'GET',
+              url: `${ctx.baseUrl}/_sim/dana/${ctx.transactionId}`,
+            },
+          ],
+        },
+        'DANA transaction is created',
+        15 * MINUTE,
+      );
   }
 }
 
-/** Methods Midtrans can refund through the API (reference §6.2). */
-export const REFUNDABLE: ReadonlySet<PaymentType> = new Set<PaymentType>(['credit_card', 'gopay', 'qris']);
+/** Methods Midtrans can refund through the API (docs/midtrans.md, "Refunds"). */
+export const REFUNDABLE: ReadonlySet<PaymentType> = new Set<PaymentType>([
+  'credit_card',
+  'gopay',
+  'qris',
+  'dana',
+]);

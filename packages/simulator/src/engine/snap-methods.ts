@@ -21,6 +21,7 @@ const SNAP_NAMES: Record<string, Record<string, unknown>> = {
   permata_va: { payment_type: 'bank_transfer', bank_transfer: { bank: 'permata' } },
   echannel: { payment_type: 'echannel' },
   gopay: { payment_type: 'gopay' },
+  dana: { payment_type: 'dana' },
   other_qris: { payment_type: 'qris' },
   qris: { payment_type: 'qris' },
   indomaret: { payment_type: 'cstore', cstore: { store: 'indomaret' } },

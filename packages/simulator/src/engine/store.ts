@@ -59,6 +59,11 @@ export class TransactionStore {
     return session && session.transactionId === undefined ? session : undefined;
   }
 
+  /** The Snap session of an order (or token), whether or not a method was chosen. */
+  snapSession(idOrToken: string): SnapSession | undefined {
+    return this.#snapByOrder.get(idOrToken) ?? this.#snapByToken.get(idOrToken);
+  }
+
   clear(): void {
     this.#byId.clear();
     this.#byOrder.clear();

@@ -1,6 +1,6 @@
 /**
- * Midtrans sandbox test cards and what each does (reference §8). A charge names its card with
- * credit_card.token_id, which may be:
+ * Midtrans sandbox test cards and what each does (docs/midtrans.md, "Sandbox test cards"). A
+ * charge names its card with credit_card.token_id, which may be:
  *   - the card number itself ("4511111111111117", spaces allowed),
  *   - "sim-card-<number>",
  *   - a sandbox-style token "<first 6>-<last 4>-<anything>" ("451111-1117-9c3e…").

@@ -1,5 +1,5 @@
 /**
- * Which state changes each action makes (reference §3.1 transition table). Pure: the engine
+ * Which state changes each action makes (docs/midtrans.md, "Status values"). Pure: the engine
  * applies the steps one by one and sends a notification for each, so "pay" on a 3DS card
  * yields capture then settlement, as Midtrans reports them.
  */
@@ -51,7 +51,7 @@ export function planTransition(state: State, action: Action): TransitionStep[] |
     case 'challenge-deny':
       return challenged ? [{ status: 'deny', fraudStatus: 'deny' }] : null;
     case 'reverse':
-      // The rare reversal (§3.1): settled funds are pulled back and the order is unpaid again.
+      // The rare reversal (docs/midtrans.md, "Reversals"): settled funds are pulled back and the order is unpaid again.
       // Midtrans only does this for Permata VA, Mandiri Bill and Indomaret; the simulator allows
       // it for any settled transaction so any flow can be rehearsed.
       return status === 'settlement' ? [{ status: 'deny' }] : null;

@@ -2,14 +2,24 @@
  * The simulator's own model of a Midtrans transaction. Amounts are kept as numbers and only
  * turned into Midtrans's "NNN.00" strings when a payload is built (see ../notify/payload.ts).
  */
+import type { ParsedChargeRequest } from './charge-request.js';
 
 /** Every transaction_status the simulator can produce. */
 export type TransactionStatus =
-  'pending' | 'capture' | 'settlement' | 'deny' | 'cancel' | 'expire' | 'refund' | 'partial_refund';
+  | 'pending'
+  | 'capture'
+  | 'settlement'
+  | 'deny'
+  | 'cancel'
+  | 'expire'
+  | 'refund'
+  | 'partial_refund'
+  | 'chargeback'
+  | 'partial_chargeback';
 
 export type FraudStatus = 'accept' | 'challenge' | 'deny';
 
-export type PaymentType = 'bank_transfer' | 'echannel' | 'gopay' | 'qris' | 'cstore' | 'credit_card';
+export type PaymentType = 'bank_transfer' | 'echannel' | 'gopay' | 'qris' | 'cstore' | 'credit_card' | 'dana';
 
 export interface RefundRecord {
   refund_chargeback_id: number;
@@ -18,8 +28,14 @@ export interface RefundRecord {
   created_at: string;
   reason: string;
   refund_key: string;
-  refund_method: 'online';
+  refund_method: 'online' | 'offline';
   bank_confirmed_at?: string;
+}
+
+/** What created a transaction, kept so that a retry can charge the same order again. */
+export interface TransactionSource {
+  readonly request: ParsedChargeRequest;
+  readonly routing: NotificationRouting;
 }
 
 export interface SimTransaction {
@@ -44,9 +60,10 @@ export interface SimTransaction {
   readonly notificationUrls: readonly string[];
   /** The test card's behaviour, for credit_card only. */
   readonly card: CardBehaviour | undefined;
+  readonly source: TransactionSource;
 }
 
-/** What a sandbox test card does when charged (protocol reference §8). */
+/** What a sandbox test card does when charged (docs/midtrans.md, "Sandbox test cards"). */
 export type CardBehaviour =
   'accept-3ds' | 'accept' | 'deny-bank' | 'deny-fds' | 'challenge' | 'pending-then-accept';
 
@@ -67,7 +84,7 @@ export interface StatusPayload {
   [field: string]: unknown;
 }
 
-/** Notification URL overrides sent with a charge or Snap request (protocol reference §5.6). */
+/** Notification URL overrides sent with a charge or Snap request (docs/midtrans.md, "Notification body"). */
 export interface NotificationRouting {
   overrideNotification?: readonly string[];
   appendNotification?: readonly string[];

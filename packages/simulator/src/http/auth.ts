@@ -1,6 +1,7 @@
 /**
  * Midtrans authenticates Core and Snap calls with HTTP Basic: username = server key, empty
- * password (reference §6.1). The password is ignored, as only the key identifies the merchant.
+ * password (docs/midtrans.md, "Get Status"). The password is ignored, as only the key identifies
+ * the merchant.
  */
 import { timingSafeEqual } from 'node:crypto';
 

@@ -26,7 +26,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
   });
 }
 
-/** "a, b" → ["a", "b"]: the X-Override/Append-Notification header format (§5.6). */
+/** "a, b" → ["a", "b"]: the X-Override/Append-Notification header format (docs/midtrans.md, "Notification body"). */
 export function urlList(header: string | string[] | undefined): string[] | undefined {
   const text = Array.isArray(header) ? header.join(',') : header;
   if (text === undefined) {

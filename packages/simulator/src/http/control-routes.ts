@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { PaymentLinkRequest, RetryChoice } from '../engine/engine.js';
 import { MidtransApiError } from '../engine/errors.js';
 import type { Action } from '../engine/transitions.js';
 import { faultSpecSchema } from '../faults/fault-spec.js';
@@ -27,6 +28,21 @@ const refundSchema = z.strictObject({
   reason: z.string().optional(),
 });
 const challengeSchema = z.strictObject({ decision: z.enum(['accept', 'deny']) });
+const chargebackSchema = z.strictObject({ amount: z.union([z.number(), z.string()]).optional() });
+const subscriptionSchema = z.strictObject({
+  url: z.url().optional(),
+  failed: z.boolean().optional(),
+  event_name: z.string().min(1).optional(),
+  subscription: z.record(z.string(), z.unknown()).optional(),
+  transaction: z.record(z.string(), z.unknown()).optional(),
+});
+const testNotificationSchema = z.strictObject({
+  url: z.url().optional(),
+  order_id: z.string().min(1).optional(),
+  transaction_status: z.string().min(1).optional(),
+  gross_amount: z.number().positive().optional(),
+  status_code: z.string().min(1).optional(),
+});
 const faultRequestSchema = z.strictObject({ fault: faultSpecSchema, orderId: z.string().min(1).optional() });
 const idleQuerySchema = z.object({ timeoutMs: z.coerce.number().int().min(0).max(600_000).default(30_000) });
 
@@ -38,6 +54,15 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
     });
   }
   return result.data;
+}
+
+/** zod's optional keys come out as `key?: T | undefined`; the engine's options have no undefined. */
+function stripUndefined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
 }
 
 export function controlRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
@@ -84,6 +109,31 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): Promise<
   app.post<IdRequest>('/transactions/:id/choose', (request) =>
     engine.chooseSnapMethod(request.params.id, (request.body ?? {}) as { payment_type: string }),
   );
+  app.post<IdRequest>('/transactions/:id/retry', (request) =>
+    engine.retry(request.params.id, (request.body ?? {}) as RetryChoice),
+  );
+  app.post<IdRequest>('/transactions/:id/chargeback', (request) => {
+    const { amount } = parse(chargebackSchema, request.body);
+    return engine.chargeback(request.params.id, amount);
+  });
+  app.get<IdRequest>('/transactions/:id/notifications', (request) => {
+    const { id } = request.params;
+    if (engine.orderIdOf(id) === undefined) {
+      throw new MidtransApiError(404, "Transaction doesn't exist.");
+    }
+    return engine.sentNotifications(id);
+  });
+  app.post<IdRequest>('/transactions/:id/replay', (request) =>
+    engine.replay(request.params.id, request.body ?? {}),
+  );
+  app.post('/payment-links', (request) => engine.paymentLink((request.body ?? {}) as PaymentLinkRequest));
+  app.post('/subscriptions/notify', (request) =>
+    engine.subscriptionNotify(stripUndefined(parse(subscriptionSchema, request.body))),
+  );
+  app.post('/test-notification', (request) =>
+    engine.testNotification(stripUndefined(parse(testNotificationSchema, request.body))),
+  );
+  app.get('/injections', () => engine.injections());
 
   app.get('/faults', () => faults.list());
   app.put('/faults', (request) => {

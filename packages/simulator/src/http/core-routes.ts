@@ -45,7 +45,7 @@ export function coreRoutes(app: FastifyInstance, ctx: RouteContext): Promise<voi
     if (fault) {
       return answerWithFault(fault, reply, ctx);
     }
-    return ctx.engine.status(request.params.id);
+    return ctx.engine.getStatus(request.params.id);
   });
 
   for (const [path, action] of Object.entries(ACTIONS)) {

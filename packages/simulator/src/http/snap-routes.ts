@@ -1,7 +1,7 @@
 /**
  * Snap: POST /snap/v1/transactions answers {token, redirect_url}. Snap reports errors as
  * {error_messages: [...]} rather than the Core API's status_code body; the exact Snap texts
- * are not in the protocol reference, so these are descriptive, not copied.
+ * are not in Midtrans's public docs we rely on, so these are descriptive, not copied.
  */
 import type { FastifyInstance } from 'fastify';
 import { errors, isMidtransApiError } from '../engine/errors.js';
@@ -12,7 +12,7 @@ import type { RouteContext } from './context.js';
 export function snapRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
   app.setErrorHandler((error, _request, reply) => {
     if (isMidtransApiError(error)) {
-      // Snap answers a duplicate order_id with 400 (UNCONFIRMED; not in the reference).
+      // Snap answers a duplicate order_id with 400 (UNCONFIRMED; not in docs/midtrans.md).
       const status = error.statusCode === 406 ? 400 : error.statusCode;
       const messages = Array.isArray(error.body.validation_messages)
         ? (error.body.validation_messages as string[])

@@ -1,7 +1,8 @@
 /**
- * Delivers notifications the way Midtrans does: one POST per URL, retried per the §5.1 table
- * on the compressed schedule, with the delivery history kept per transaction. Fault decisions
- * (drop, duplicate, reorder, delay) are taken once per notification, before any URL is tried.
+ * Delivers notifications the way Midtrans does: one POST per URL, retried per the table in
+ * docs/midtrans.md, "Delivery and retries", on the compressed schedule, with the delivery history
+ * kept per transaction. Fault decisions (drop, duplicate, reorder, delay) are taken once per
+ * notification, before any URL is tried.
  *
  * Ordering invariant: without faults, a transaction's notifications make their first attempts
  * one after another in event order; retries run on their own timers and may interleave, as

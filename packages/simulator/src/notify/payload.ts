@@ -1,7 +1,7 @@
 /**
- * Builds the JSON bodies Midtrans sends: notifications and Get Status responses share one
- * shape (reference §6.1) and differ in status_message and, for expire/cancel/deny, in
- * status_code. Each body is signed over its own status_code (reference §2).
+ * Builds the JSON bodies Midtrans sends: notifications and Get Status responses share one shape
+ * (docs/midtrans.md, "Get Status") and differ in status_message and, for expire/cancel/deny, in
+ * status_code. Each body is signed over its own status_code (docs/midtrans.md, "Signature").
  */
 import { randomUUID } from 'node:crypto';
 import { computeSignature, formatMidtransTime } from '@lunas/midtrans';
@@ -21,6 +21,8 @@ const KNOWN_STATUSES: ReadonlySet<string> = new Set<TransactionStatus>([
   'expire',
   'refund',
   'partial_refund',
+  'chargeback',
+  'partial_chargeback',
 ]);
 
 /**
@@ -33,7 +35,7 @@ export interface NotificationInput {
   transaction_status: string;
   gross_amount: string | number;
   transaction_id?: string;
-  /** Defaults from transaction_status per reference §4 (required for statuses the simulator does not know). */
+  /** Defaults from transaction_status per docs/midtrans.md, "Status codes" (required for statuses the simulator does not know). */
   status_code?: string;
   fraud_status?: string;
   payment_type?: string;
@@ -106,7 +108,7 @@ export function transactionFields(
     transaction_status: tx.status,
     gross_amount: formatAmount(tx.grossAmount),
     transaction_id: tx.transactionId,
-    status_code: statusCodeFor(tx.status, tx.fraudStatus, kind, compat),
+    status_code: statusCodeFor(tx.status, tx.fraudStatus, kind, compat, tx.paymentType),
     transaction_time: formatMidtransTime(tx.transactionTime),
     payment_type: tx.paymentType,
     currency: tx.currency,
@@ -124,8 +126,9 @@ export function transactionFields(
     fields.expiry_time = formatMidtransTime(tx.expiryTime);
   }
   if (tx.refunds.length > 0) {
-    const total = tx.refunds.reduce((sum, r) => sum + Number(r.refund_amount), 0);
-    fields.refund_amount = formatAmount(total);
+    // Cumulative, in sen so that 0.1 + 0.2 stays 0.30.
+    const sen = tx.refunds.reduce((sum, r) => sum + Math.round(Number(r.refund_amount) * 100), 0);
+    fields.refund_amount = formatAmount(sen / 100);
     fields.refunds = tx.refunds.map((r) => ({ ...r }));
   }
   return fields;

@@ -1,6 +1,6 @@
 /**
- * Midtrans's notification retry rules (reference §5.1): how many retries each answer earns,
- * and when they happen.
+ * Midtrans's notification retry rules (docs/midtrans.md, "Delivery and retries"): how many retries
+ * each answer earns, and when they happen.
  */
 import type { Random } from '../faults/prng.js';
 

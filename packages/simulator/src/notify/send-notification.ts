@@ -1,7 +1,7 @@
 /**
  * One notification attempt: a POST with Midtrans's headers, a per-attempt timeout, and
  * 307/308 redirects followed with the same body (at most 5). 301/302/303 are returned as
- * they are: Midtrans does not follow them (reference §5.1).
+ * they are: Midtrans does not follow them (docs/midtrans.md, "Delivery and retries").
  */
 export interface SendOptions {
   /** Per request timeout, ms (Midtrans waits up to 15 s). */
