@@ -9,7 +9,8 @@
  *   2. find the order and its payment rows. None yet: wait (the incident's race; the fast path
  *      promotes the job when the shop commits the row);
  *   3. a claim that would change nothing (the status we already hold) is recorded as a
- *      duplicate without asking Midtrans: the common "pending" notification costs no call;
+ *      duplicate without asking Midtrans: the common "pending" notification costs no call
+ *      (unless the row must learn its transaction id now, see below);
  *   4. anything else is confirmed with Get Status by the notification's transaction_id, served
  *      ahead of the sweep's checks by the fleet-wide rate limit. The answer must belong to the
  *      notification's (signed) order. What is applied is what Midtrans says, through the same
@@ -73,7 +74,8 @@ export interface ProcessNotificationDeps {
 
 /** Most characters of an order id that go into a log line. */
 const LOG_ID_MAX = 64;
-const shortId = (id: string): string => (id.length > LOG_ID_MAX ? `${id.slice(0, LOG_ID_MAX)}…(${id.length})` : id);
+const shortId = (id: string): string =>
+  id.length > LOG_ID_MAX ? `${id.slice(0, LOG_ID_MAX)}…(${id.length})` : id;
 
 export function createNotificationProcessor(deps: ProcessNotificationDeps) {
   const notFoundAttempts = deps.notFoundAttempts ?? 3;
@@ -97,12 +99,20 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
       await waitForPaymentRow(job, claimed);
     }
 
-    // 3. A claim of what we already hold changes nothing: no call to Midtrans.
+    // 3. A claim of what we already hold changes nothing: no call to Midtrans. Except where the
+    // row has no transaction id yet and the sweep could not ask by order id later (a Payment
+    // Link's order id is not the order's code; DANA answers Get Status by transaction id only):
+    // then the claim is confirmed anyway, and the confirmed id is bound. The claimed
+    // payment_type only decides whether a call is spent, never what is applied.
     const target = matchPayment(payments, claimed.transaction_id);
     const claimedStatus = mapMidtransStatus(claimed.transaction_status, claimed.fraud_status);
+    const bindNow =
+      target?.transactionId === null &&
+      (claimed.order_id !== order?.orderCode || claimed.payment_type?.toLowerCase() === 'dana');
     if (
       order &&
       target &&
+      !bindNow &&
       claimedStatus &&
       isPaymentStatus(target.paymentStatus) &&
       decideTransition(
@@ -124,12 +134,19 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
 
     // 4. Confirm with Midtrans.
     const answer = await deps.midtrans.getStatus(claimed.transaction_id, { priority: 'confirm' });
-    const fields = { jobId, orderCode: shortId(claimed.order_id), transactionId: shortId(claimed.transaction_id) };
+    const fields = {
+      jobId,
+      orderCode: shortId(claimed.order_id),
+      transactionId: shortId(claimed.transaction_id),
+    };
     switch (answer.kind) {
       case 'found':
       case 'expired': {
         if (answer.signature === 'invalid') {
-          deps.logger.error({ ...fields, alert: true }, 'Get Status answer carries a wrong signature_key; not applied');
+          deps.logger.error(
+            { ...fields, alert: true },
+            'Get Status answer carries a wrong signature_key; not applied',
+          );
           throw new Error(`${MIDTRANS_UNAVAILABLE_PREFIX}Get Status answer has an invalid signature_key`);
         }
         const confirmed = toNotification(answer.status);
@@ -141,7 +158,11 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
           return finish(
             job,
             claimed,
-            await recordRejected(order?.orderCode ?? claimed.order_id, target?.paymentId ?? null, 'foreign_transaction'),
+            await recordRejected(
+              order?.orderCode ?? claimed.order_id,
+              target?.paymentId ?? null,
+              'foreign_transaction',
+            ),
           );
         }
         if (notifiedStatus !== claimText(confirmed)) {
@@ -172,18 +193,29 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
         if (job.attemptsMade + 1 < notFoundAttempts) {
           throw new Error(`Midtrans does not know transaction ${shortId(claimed.transaction_id)} (yet)`);
         }
-        deps.logger.error(fields, 'Midtrans does not know the notification\'s transaction; nothing changed');
+        deps.logger.error(fields, "Midtrans does not know the notification's transaction; nothing changed");
         return finish(
           job,
           claimed,
-          await recordRejected(order?.orderCode ?? claimed.order_id, target?.paymentId ?? null, 'unknown_to_midtrans'),
+          await recordRejected(
+            order?.orderCode ?? claimed.order_id,
+            target?.paymentId ?? null,
+            'unknown_to_midtrans',
+          ),
         );
       case 'failed':
-        deps.logger.error({ ...fields, httpStatus: answer.httpStatus }, 'Midtrans refused Get Status; nothing changed');
+        deps.logger.error(
+          { ...fields, httpStatus: answer.httpStatus },
+          'Midtrans refused Get Status; nothing changed',
+        );
         return finish(
           job,
           claimed,
-          await recordRejected(order?.orderCode ?? claimed.order_id, target?.paymentId ?? null, 'midtrans_refused'),
+          await recordRejected(
+            order?.orderCode ?? claimed.order_id,
+            target?.paymentId ?? null,
+            'midtrans_refused',
+          ),
         );
       case 'circuit_open':
         return waitForMidtrans(job, token, answer.retryInMs);
@@ -198,7 +230,11 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
         throw new Error(`${MIDTRANS_UNAVAILABLE_PREFIX}Midtrans rejected the server key (401)`);
     }
 
-    function recordRejected(orderCode: string, paymentId: string | null, reasonCode: 'foreign_transaction' | 'unknown_to_midtrans' | 'midtrans_refused') {
+    function recordRejected(
+      orderCode: string,
+      paymentId: string | null,
+      reasonCode: 'foreign_transaction' | 'unknown_to_midtrans' | 'midtrans_refused',
+    ) {
       return recordWithoutChange(deps.sql, {
         orderCode,
         paymentId,
@@ -264,7 +300,10 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
         'no payment row for this notification yet; will retry',
       );
     }
-    throw new AppError('LUNAS_ERR_PAYMENT_NOT_FOUND', paymentNotFoundMessage(claimed.order_id, claimed.transaction_id));
+    throw new AppError(
+      'LUNAS_ERR_PAYMENT_NOT_FOUND',
+      paymentNotFoundMessage(claimed.order_id, claimed.transaction_id),
+    );
   }
 
   async function waitForMidtrans(job: Job, token: string | undefined, delayMs: number): Promise<never> {
@@ -309,9 +348,15 @@ export function logResult(logger: Logger, result: ApplyStatusResult, midtransSta
     ...(result.paymentCreated ? { paymentCreated: true } : {}),
   };
   if (result.reversal) {
-    logger.error({ ...fields, reversal: true }, 'Midtrans reversed a paid payment; treat the order as unpaid');
+    logger.error(
+      { ...fields, reversal: true },
+      'Midtrans reversed a paid payment; treat the order as unpaid',
+    );
   } else if (result.outcome === 'rejected') {
-    logger.error({ ...fields, reasonCode: result.reasonCode, reason: result.reason }, 'payment result rejected');
+    logger.error(
+      { ...fields, reasonCode: result.reasonCode, reason: result.reason },
+      'payment result rejected',
+    );
   } else if (result.mismatch) {
     logger.error(fields, 'payment on the mismatch ledger');
   } else {
