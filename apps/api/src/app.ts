@@ -9,13 +9,10 @@ import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
 import { createEnqueue } from './enqueue.js';
-import { registerErrorHandler } from './errors.js';
-import { apiMetrics, timedEnqueue } from './plugins/metrics.js';
-import { securityHeaders } from './plugins/security-headers.js';
-import { createOpsDeps, type OpsDeps } from './routes/ops/deps.js';
-import { opsRoutes } from './routes/ops/index.js';
-import { loginRoutes } from './routes/ops/login.js';
-import { adminRoutes } from './routes/admin/index.js';
+import { catalogErrorHandler, registerErrorHandler } from './errors.js';
+import { apiMetrics, timedEnqueue, webhookMetrics } from './plugins/metrics.js';
+import { createOpsDeps, type OpsDeps } from './routes/admin/deps.js';
+import { adminContext } from './routes/admin/index.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookMidtransRoutes } from './routes/webhook-midtrans.js';
 
@@ -24,7 +21,7 @@ export interface ApiDeps {
   readonly notificationQueue: Queue;
   /** What the /admin routes need; null when ADMIN_TOKEN is unset (the routes are off). */
   readonly admin: AdminDeps | null;
-  /** Metrics, the payment event subscriber and Bull Board's queues (routes/ops/deps.ts). */
+  /** Metrics, the payment event subscriber and Bull Board's queues (routes/admin/deps.ts). */
   readonly ops: OpsDeps;
   /** Closes what createApiDeps opened. */
   close(): Promise<void>;
@@ -62,7 +59,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
 }
 
 export interface AdminDeps {
-  /** Reads only: every state change goes through a job. */
+  /** Reads, and the admin audit log; every payment state change goes through a job. */
   readonly sql: Sql;
   readonly reconcileQueue: Queue<ReconcileJobData>;
   /** Completion events of reconcile jobs, for the manual sync's bounded wait. */
@@ -126,60 +123,58 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
     await deps.close();
   });
   registerErrorHandler(app);
-  await app.register(securityHeaders);
   await app.register(apiMetrics, { metrics: deps.ops.metrics });
 
   await app.register(healthRoutes, {
     pingRedis: () => deps.redis.ping(),
     isShuttingDown: () => shuttingDown,
   });
-  if (deps.admin && config.ADMIN_TOKEN) {
-    await app.register(adminRoutes, {
+  if (deps.admin && config.ADMIN_TOKEN && deps.ops.subscriber) {
+    await app.register(adminContext, {
       prefix: '/admin',
       token: config.ADMIN_TOKEN,
-      sql: deps.admin.sql,
-      reconcileQueue: deps.admin.reconcileQueue,
-      queueEvents: deps.admin.queueEvents,
-      manualSyncWaitMs: config.MANUAL_SYNC_WAIT_MS,
-    });
-    await app.register(loginRoutes, {
-      prefix: '/admin',
-      token: config.ADMIN_TOKEN,
-      redis: deps.redis,
-      queuePrefix: config.QUEUE_PREFIX,
-      sessionTtlSeconds: config.ADMIN_SESSION_TTL_S,
-      attemptsPerMinute: config.ADMIN_LOGIN_ATTEMPTS_PER_MINUTE,
-    });
-    if (deps.ops.subscriber) {
-      await app.register(opsRoutes, {
-        prefix: '/admin',
-        token: config.ADMIN_TOKEN,
+      resources: {
         sql: deps.admin.sql,
+        redis: deps.redis,
+        queuePrefix: config.QUEUE_PREFIX,
         notificationQueue: deps.notificationQueue,
+        reconcileQueue: deps.admin.reconcileQueue,
+        queueEvents: deps.admin.queueEvents,
         queues: deps.ops.queues,
         subscriber: deps.ops.subscriber,
         metrics: deps.ops.metrics,
-        heartbeatMs: config.ADMIN_EVENTS_HEARTBEAT_MS,
-        stuckAfterMinutes: config.OPS_STUCK_AFTER_MINUTES,
-      });
-    }
+      },
+      manualSyncWaitMs: config.MANUAL_SYNC_WAIT_MS,
+      heartbeatMs: config.ADMIN_EVENTS_HEARTBEAT_MS,
+      stuckAfterMinutes: config.OPS_STUCK_AFTER_MINUTES,
+      sessionTtlSeconds: config.ADMIN_SESSION_TTL_S,
+      failuresPerClientPerMinute: config.ADMIN_LOGIN_ATTEMPTS_PER_MINUTE,
+      failuresGlobalPerMinute: config.ADMIN_AUTH_FAILURES_GLOBAL_PER_MINUTE,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+    });
   } else {
     logger.warn('admin routes disabled: ADMIN_TOKEN is not set (it is required when NODE_ENV=production)');
   }
-  await app.register(webhookMidtransRoutes, {
-    bodyLimit: config.WEBHOOK_BODY_LIMIT,
-    ingest: {
-      serverKey: config.MIDTRANS_SERVER_KEY,
-      retryPolicy: {
-        attempts: config.NOTIFICATION_ATTEMPTS,
-        backoffMs: config.NOTIFICATION_BACKOFF_MS,
-        keepCompletedSeconds: config.COMPLETED_JOB_TTL_S,
+  // The webhook in its own context: its outcome counter and its error rule (an unexpected
+  // error is a 503, which Midtrans retries, never a 500) apply to it alone, by encapsulation.
+  await app.register(async (webhook) => {
+    webhook.setErrorHandler(catalogErrorHandler('LUNAS_ERR_QUEUE_UNAVAILABLE'));
+    await webhook.register(webhookMetrics, { metrics: deps.ops.metrics });
+    await webhook.register(webhookMidtransRoutes, {
+      bodyLimit: config.WEBHOOK_BODY_LIMIT,
+      ingest: {
+        serverKey: config.MIDTRANS_SERVER_KEY,
+        retryPolicy: {
+          attempts: config.NOTIFICATION_ATTEMPTS,
+          backoffMs: config.NOTIFICATION_BACKOFF_MS,
+          keepCompletedSeconds: config.COMPLETED_JOB_TTL_S,
+        },
+        enqueue: timedEnqueue(
+          createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 200, deps.redis),
+          deps.ops.metrics,
+        ),
       },
-      enqueue: timedEnqueue(
-        createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 200, deps.redis),
-        deps.ops.metrics,
-      ),
-    },
+    });
   });
   return app;
 }

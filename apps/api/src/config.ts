@@ -4,6 +4,28 @@ import { z } from 'zod';
 
 const int = envInt;
 
+const TOKEN_MIN_DISTINCT = 8;
+const TOKEN_MIN_BITS = 100;
+
+/**
+ * A cheap guard against hand-typed tokens ("a" × 32, "abcd" × 8): at least 8 distinct
+ * characters and length × Shannon entropy per character ≥ 100 bits. Random tokens (32 hex,
+ * 24 base64 characters or more) pass; the value itself never reaches the error message.
+ */
+export function isStrongToken(token: string): boolean {
+  const counts = new Map<string, number>();
+  for (const char of token) {
+    counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  const length = [...token].length;
+  let bitsPerChar = 0;
+  for (const count of counts.values()) {
+    const p = count / length;
+    bitsPerChar -= p * Math.log2(p);
+  }
+  return counts.size >= TOKEN_MIN_DISTINCT && bitsPerChar * length >= TOKEN_MIN_BITS;
+}
+
 export const apiEnvSchema = z
   .object({
     ...envPieces,
@@ -27,14 +49,26 @@ export const apiEnvSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     /** Bearer token of the /admin routes (≥ 32 chars). Unset: admin routes off (refused in production). */
-    ADMIN_TOKEN: z.string().min(32, 'ADMIN_TOKEN must be at least 32 characters').optional(),
+    ADMIN_TOKEN: z
+      .string()
+      .min(32, 'ADMIN_TOKEN must be at least 32 characters')
+      .refine(
+        (token) => isStrongToken(token),
+        `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
+      )
+      .optional(),
     /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
     MANUAL_SYNC_WAIT_MS: int(100, 60_000).default(10_000),
     // Operations surface (docs/operations.md).
     /** Lifetime of a console login (signed session cookie), s. */
     ADMIN_SESSION_TTL_S: int(60, 7 * 24 * 3600).default(8 * 3600),
-    /** Login attempts per client IP per minute, across all API processes (Redis). */
+    /**
+     * Failed admin sign-ins (login form or Bearer token) per client per minute, across all API
+     * processes (Redis); a client over it is refused even with the right token until the minute ends.
+     */
     ADMIN_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 10_000).default(10),
+    /** Failed admin sign-ins per minute from all clients together; past it, only the right token passes. */
+    ADMIN_AUTH_FAILURES_GLOBAL_PER_MINUTE: int(1, 1_000_000).default(200),
     /** Comment line sent on idle console event streams, ms. */
     ADMIN_EVENTS_HEARTBEAT_MS: int(100, 300_000).default(15_000),
     /** A PENDING payment older than this counts in lunas_stuck_payments and the console's default view, minutes. */

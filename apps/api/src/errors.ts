@@ -16,12 +16,15 @@ export function sendError(
 }
 
 /**
- * Maps framework and unexpected errors to the catalog. On the webhook path an unexpected error
- * is answered 503, never 500: Midtrans retries a 503 four times but a 500 only once.
+ * Maps framework and unexpected errors to the catalog; an unexpected one (5xx) is answered with
+ * `unexpected`. The webhook's context sets its own handler with LUNAS_ERR_QUEUE_UNAVAILABLE
+ * (503, never 500: Midtrans retries a 503 four times but a 500 only once), by encapsulation.
  * Error messages from unknown errors are never echoed (they could carry internals).
  */
-export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+export function catalogErrorHandler(
+  unexpected: ErrorCode = 'LUNAS_ERR_INTERNAL',
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (error, request, reply) => {
     if (error instanceof AppError) {
       return sendError(reply, request, error.code, error.message);
     }
@@ -41,11 +44,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
       );
     }
     request.log.error({ err: error }, 'unhandled error');
-    if (request.url.startsWith('/webhooks/')) {
-      return sendError(reply, request, 'LUNAS_ERR_QUEUE_UNAVAILABLE');
-    }
-    return sendError(reply, request, 'LUNAS_ERR_INTERNAL');
-  });
+    return sendError(reply, request, unexpected);
+  };
+}
+
+/** The root handlers: the catalog for errors, and a catalog 404 for unknown routes. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler(catalogErrorHandler('LUNAS_ERR_INTERNAL'));
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,

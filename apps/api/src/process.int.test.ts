@@ -32,7 +32,11 @@ describe('the API process', () => {
   });
 
   it('refuses to start in production without a server key', async () => {
-    const { child, output } = runApi({ NODE_ENV: 'production', PORT: '0', ADMIN_TOKEN: 'x'.repeat(40) });
+    const { child, output } = runApi({
+      NODE_ENV: 'production',
+      PORT: '0',
+      ADMIN_TOKEN: 'prod-admin-token-0123456789abcdefghijklmn',
+    });
     expect((await exitOf(child)).code).toBe(78);
     expect(output.join('')).toContain('MIDTRANS_SERVER_KEY');
   });
@@ -105,7 +109,11 @@ describe('the API process against a Redis that may evict keys', () => {
         MIDTRANS_SERVER_KEY: 'SB-Mid-server-evict-test',
         LOG_LEVEL: 'warn',
       };
-      const prod = runApi({ ...env, NODE_ENV: 'production', ADMIN_TOKEN: 'y'.repeat(40) });
+      const prod = runApi({
+        ...env,
+        NODE_ENV: 'production',
+        ADMIN_TOKEN: 'prod-admin-token-0123456789abcdefghijklmn',
+      });
       expect((await exitOf(prod.child, 20_000)).code).toBe(78);
       expect(prod.output.join('')).toContain('maxmemory-policy is allkeys-lru');
 

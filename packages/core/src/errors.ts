@@ -27,6 +27,8 @@ export const ERROR_CATALOG = {
   LUNAS_ERR_NOT_FOUND: { httpStatus: 404, retryable: false, message: 'Not found' },
   LUNAS_ERR_UNAUTHORIZED: { httpStatus: 401, retryable: false, message: 'Unauthorized' },
   LUNAS_ERR_CSRF: { httpStatus: 403, retryable: false, message: 'Missing or invalid CSRF token' },
+  LUNAS_ERR_READ_ONLY: { httpStatus: 405, retryable: false, message: 'This view is read-only' },
+  LUNAS_ERR_CONFLICT: { httpStatus: 409, retryable: false, message: 'Conflicts with the current state' },
   LUNAS_ERR_RATE_LIMITED: { httpStatus: 429, retryable: true, message: 'Too many attempts; retry later' },
   LUNAS_ERR_PAYMENT_NOT_FOUND: {
     httpStatus: 404,

@@ -14,3 +14,4 @@ export * from './repositories/payments.js';
 export * from './repositories/sync-logs.js';
 export * from './repositories/reconcile.js';
 export * from './repositories/ops.js';
+export * from './repositories/admin-audit.js';

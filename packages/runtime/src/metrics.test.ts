@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, registerPaymentHealth } from './metrics.js';
+import type { Queue } from 'bullmq';
+import { createMetrics, registerPaymentHealth, registerQueueDepth } from './metrics.js';
 
 describe('metrics', () => {
   it('keeps each registry apart, so an API and a worker in one process do not collide', async () => {
@@ -50,5 +51,36 @@ describe('metrics', () => {
     const text = await metrics.render();
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(text).toContain('lunas_payment_health_scrape_errors_total{role="api"} 1');
+  });
+
+  it('caches queue counts for cacheMs and shares one read between concurrent scrapes', async () => {
+    const metrics = createMetrics({ role: 'api', defaultMetrics: false });
+    let now = 0;
+    let reads = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = {
+      name: 'payment-notifications',
+      async getJobCounts() {
+        reads += 1;
+        await gate;
+        return { waiting: reads, delayed: 0, active: 0, failed: 0, prioritized: 0 };
+      },
+    } as unknown as Queue;
+    registerQueueDepth(metrics, [queue], { cacheMs: 5_000, now: () => now });
+    const scrapes = Promise.all([metrics.render(), metrics.render(), metrics.render()]);
+    release();
+    for (const text of await scrapes) {
+      expect(text).toContain('lunas_queue_jobs{queue="payment-notifications",state="waiting",role="api"} 1');
+    }
+    expect(reads).toBe(1);
+    now = 4_999;
+    await metrics.render();
+    expect(reads).toBe(1);
+    now = 5_000;
+    expect(await metrics.render()).toContain('state="waiting",role="api"} 2');
+    expect(reads).toBe(2);
   });
 });

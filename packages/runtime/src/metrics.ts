@@ -112,28 +112,49 @@ export function createMetrics(options: {
 const DEPTH_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized'] as const;
 
 /**
- * lunas_queue_jobs{queue,state}: read from Redis when Prometheus scrapes, so there is no timer
- * and the value is never staler than the scrape. A Redis error leaves the gauge unset for that
- * scrape (the series disappears), which `absent()`-style alerts can catch.
+ * lunas_queue_jobs{queue,state}: read from Redis when Prometheus scrapes, so there is no timer.
+ * With `cacheMs` > 0 the counts are reused for that long, and scrapes that arrive while a read
+ * is under way share it (one computation, however many scrapers). A Redis error leaves the
+ * gauge unset for that scrape (the series disappears), which `absent()`-style alerts can catch.
  */
-export function registerQueueDepth(metrics: LunasMetrics, queues: readonly Queue[]): void {
+export function registerQueueDepth(
+  metrics: LunasMetrics,
+  queues: readonly Queue[],
+  options: { readonly cacheMs?: number; readonly now?: () => number } = {},
+): void {
+  const cacheMs = options.cacheMs ?? 0;
+  const now = options.now ?? Date.now;
+  type Counts = { readonly name: string; readonly counts: Record<string, number> | null }[];
+  let cached: { readonly at: number; readonly counts: Promise<Counts> } | null = null;
+  const read = (): Promise<Counts> =>
+    Promise.all(
+      queues.map(async (queue) => ({
+        name: queue.name,
+        counts: await queue.getJobCounts(...DEPTH_STATES).catch(() => null),
+      })),
+    );
+  const counts = (): Promise<Counts> => {
+    const at = now();
+    if (!cached || at - cached.at >= cacheMs) {
+      cached = { at, counts: read() };
+    }
+    return cached.counts;
+  };
   new Gauge({
     name: 'lunas_queue_jobs',
     help: 'Jobs per queue and state, read at scrape time',
     labelNames: ['queue', 'state'],
     registers: [metrics.registry],
     async collect() {
+      const result = await counts();
       this.reset();
-      await Promise.all(
-        queues.map(async (queue) => {
-          const counts = await queue.getJobCounts(...DEPTH_STATES).catch(() => null);
-          for (const state of DEPTH_STATES) {
-            if (counts) {
-              this.set({ queue: queue.name, state }, counts[state] ?? 0);
-            }
+      for (const { name, counts: queueCounts } of result) {
+        for (const state of DEPTH_STATES) {
+          if (queueCounts) {
+            this.set({ queue: name, state }, queueCounts[state] ?? 0);
           }
-        }),
-      );
+        }
+      }
     },
   });
 }

@@ -102,11 +102,42 @@ async function loadDeadLetters() {
     el('tr', { 'data-order': d.orderCode || '' },
       d.orderCode ? orderLink(d.orderCode) : el('td', {}, '?'), el('td', { class: 'num' }, money(d.amount, 'IDR')),
       el('td', {}, d.midtransStatus || ''), el('td', { class: 'num' }, age(d.ageSeconds)), el('td', { class: 'num' }, d.attempts),
-      el('td', {}, d.error))));
+      el('td', {}, d.error), el('td', {}, retryButton(d.jobId)))));
+}
+
+function retryButton(jobId) {
+  const button = el('button', { type: 'button', class: 'small retry' }, 'Retry');
+  button.addEventListener('click', () => void retryDeadLetter(jobId, button));
+  return button;
+}
+
+async function retryDeadLetter(jobId, button) {
+  const reason = (window.prompt('Why retry this notification? (recorded in the audit log)') || '').trim();
+  if (!reason) {return;}
+  button.disabled = true;
+  try {
+    await api(`/admin/dead-letters/${encodeURIComponent(jobId)}/retry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: reason.slice(0, 500) }),
+    });
+    notice(`Job ${jobId} is back to waiting.`);
+    await Promise.all([loadDeadLetters(), loadAudit()]);
+  } catch (error) {
+    notice(`Retry failed: ${error.message}`, true);
+    button.disabled = false;
+  }
+}
+
+async function loadAudit() {
+  const { body } = await api('/admin/audit?limit=20');
+  fill('audit-rows', 'audit-empty', body.entries.map((a) =>
+    el('tr', {}, el('td', {}, new Date(a.at).toLocaleString()), el('td', {}, a.actor), el('td', {}, a.action),
+      el('td', {}, a.target), el('td', {}, a.reason))));
 }
 
 function loadAll() {
-  return Promise.all([loadStuck(), loadMismatches(), loadDeadLetters()]).catch((error) => notice(`Could not load: ${error.message}`, true));
+  return Promise.all([loadStuck(), loadMismatches(), loadDeadLetters(), loadAudit()]).catch((error) => notice(`Could not load: ${error.message}`, true));
 }
 
 function notice(text, isError = false) {

@@ -8,6 +8,6 @@ if (error && messages[error]) {
   box.hidden = false;
 }
 const next = params.get('next');
-if (next && next.startsWith('/admin')) {
+if (next && /^\/admin([/?#]|$)/.test(next) && /^[\x21-\x7e]+$/.test(next)) {
   document.getElementById('next').value = next;
 }

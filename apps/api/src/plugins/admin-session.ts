@@ -2,135 +2,110 @@
  * Browser sessions for the /admin pages (the console and Bull Board), next to the Bearer token
  * that scripts use (admin-auth.ts).
  *
- * The session is a stateless, HMAC-signed cookie: `v1.<random id>.<expiry s>.<signature>`.
- * It never contains the token. The signing key is derived from ADMIN_TOKEN, so rotating the
- * token logs every browser out, and any API process can verify any session without a store.
- * (Trade-off: "log out" clears the cookie in this browser; a copied cookie stays valid until
- * it expires, ADMIN_SESSION_TTL_S, or the token rotates.)
+ * A session is a random id whose record lives in Redis (`<prefix>:ops:session:<id>`, with the
+ * session's TTL) and travels in a signed cookie (@fastify/cookie; the signing key is derived
+ * from ADMIN_TOKEN, so rotating the token logs every browser out). Logging out deletes the
+ * record: the old cookie stops working at once, on every API process. The cookie never
+ * contains the token. It is `__Host-lunas_admin`: Secure, Path=/, no Domain, HttpOnly,
+ * SameSite=Strict. Browsers keep Secure cookies from http://localhost and http://127.0.0.1
+ * (both are secure contexts), so local development over plain http works; any other host
+ * needs TLS in front.
  *
- * CSRF: the cookie is SameSite=Strict, and on top of that every state-changing request that
- * authenticates with the cookie must carry `x-csrf-token`, an HMAC of the session id the
- * console reads from GET /admin/session. Bull Board's own UI cannot add a header, so its API
- * (under /admin/queues/) accepts a same-origin Origin header instead. Bearer requests carry no
- * ambient credential and need neither.
+ * CSRF: besides SameSite=Strict, every state-changing request that authenticates with the
+ * cookie must carry `x-csrf-token` (@fastify/csrf-protection, the secret kept in the session
+ * record; the console reads a token from GET /admin/session). Bearer requests carry no
+ * ambient credential and need none.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Redis } from '@lunas/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export const SESSION_COOKIE = 'lunas_admin';
-/** The cookie is only sent to /admin paths. */
-export const SESSION_PATH = '/admin';
+export const SESSION_COOKIE = '__Host-lunas_admin';
 
-const b64url = (buffer: Buffer): string => buffer.toString('base64url');
-
-function sessionKey(token: string): Buffer {
-  return createHmac('sha256', token).update('lunas-admin-session-v1').digest();
-}
-
-function sign(key: Buffer, value: string): string {
-  return b64url(createHmac('sha256', key).update(value).digest());
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
+/** The record of one console session, as kept in Redis. */
 export interface AdminSession {
   readonly id: string;
-  readonly expiresAt: Date;
-  readonly csrfToken: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** The CSRF secret, read by @fastify/csrf-protection as `request.session._csrf`. */
+  readonly _csrf: string;
 }
 
-/** A new session cookie value, valid for ttlSeconds. */
-export function issueSession(
-  token: string,
-  ttlSeconds: number,
-  nowMs = Date.now(),
-): { value: string; session: AdminSession } {
-  const key = sessionKey(token);
-  const id = b64url(randomBytes(18));
-  const exp = Math.floor(nowMs / 1000) + ttlSeconds;
-  const body = `v1.${id}.${exp}`;
-  return {
-    value: `${body}.${sign(key, body)}`,
-    session: { id, expiresAt: new Date(exp * 1000), csrfToken: sign(key, `csrf.${id}`) },
-  };
-}
-
-/** The session a cookie value proves, or null (bad signature, expired, malformed). */
-export function verifySession(
-  value: string | undefined,
-  token: string,
-  nowMs = Date.now(),
-): AdminSession | null {
-  const match = /^v1\.([A-Za-z0-9_-]{24})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
-  if (!match) {
-    return null;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console session this request authenticated with; null for Bearer requests. */
+    session: AdminSession | null;
   }
-  const [, id = '', exp = '0', signature = ''] = match;
-  const key = sessionKey(token);
-  if (!safeEqual(signature, sign(key, `v1.${id}.${exp}`)) || Number(exp) * 1000 <= nowMs) {
-    return null;
-  }
-  return { id, expiresAt: new Date(Number(exp) * 1000), csrfToken: sign(key, `csrf.${id}`) };
 }
 
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) {
-      return part.slice(index + 1).trim();
+/** Key material derived from the admin token, one per purpose. */
+export function deriveKey(token: string, purpose: 'cookie' | 'csrf'): string {
+  return createHmac('sha256', token).update(`lunas-admin-${purpose}-v2`).digest('base64url');
+}
+
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:ops:session:${id}`;
+  }
+
+  async create(nowMs = Date.now()): Promise<AdminSession> {
+    const session: AdminSession = {
+      id: randomBytes(18).toString('base64url'),
+      createdAt: new Date(nowMs).toISOString(),
+      expiresAt: new Date(nowMs + this.ttlSeconds * 1000).toISOString(),
+      _csrf: randomBytes(18).toString('base64url'),
+    };
+    await this.redis.set(this.key(session.id), JSON.stringify(session), 'EX', this.ttlSeconds);
+    return session;
+  }
+
+  /** The live session with this id, or null (unknown, expired or revoked). */
+  async get(id: string): Promise<AdminSession | null> {
+    if (!/^[A-Za-z0-9_-]{24}$/.test(id)) {
+      return null;
     }
+    const raw = await this.redis.get(this.key(id));
+    if (!raw) {
+      return null;
+    }
+    const session = JSON.parse(raw) as AdminSession;
+    return Date.parse(session.expiresAt) > Date.now() ? session : null;
   }
-  return undefined;
+
+  async revoke(id: string): Promise<void> {
+    await this.redis.del(this.key(id));
+  }
 }
 
-export function sessionCookie(value: string, maxAgeSeconds: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=${SESSION_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`;
+/** The session id a request's cookie proves (signature checked), or null. */
+export function sessionIdOf(request: FastifyRequest): string | null {
+  const raw = request.cookies[SESSION_COOKIE];
+  if (!raw) {
+    return null;
+  }
+  const unsigned = request.unsignCookie(raw);
+  return unsigned.valid && unsigned.value ? unsigned.value : null;
 }
 
-export const clearedSessionCookie = `${SESSION_COOKIE}=; Path=${SESSION_PATH}; Max-Age=0; HttpOnly; Secure; SameSite=Strict`;
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-export type SessionCheck = 'valid' | 'csrf_failed' | 'absent';
-
-/**
- * Does the request's cookie authenticate it? 'csrf_failed': a valid session, but a
- * state-changing request without proof that the console (same origin) sent it.
- */
-export function checkSession(request: FastifyRequest, token: string): SessionCheck {
-  const session = verifySession(readCookie(request.headers.cookie, SESSION_COOKIE), token);
-  if (!session) {
-    return 'absent';
-  }
-  if (SAFE_METHODS.has(request.method)) {
-    return 'valid';
-  }
-  const header = request.headers['x-csrf-token'];
-  if (typeof header === 'string' && safeEqual(header, session.csrfToken)) {
-    return 'valid';
-  }
-  if (request.url.startsWith('/admin/queues/') && isSameOrigin(request)) {
-    return 'valid';
-  }
-  return 'csrf_failed';
+export function setSessionCookie(reply: FastifyReply, session: AdminSession, ttlSeconds: number): void {
+  void reply.setCookie(SESSION_COOKIE, session.id, {
+    signed: true,
+    path: '/',
+    maxAge: ttlSeconds,
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+  });
 }
 
-/** Origin (sent by browsers on every POST) names this host. */
-export function isSameOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  const host = request.headers.host;
-  if (!origin || !host) {
-    return false;
-  }
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+export function clearSessionCookie(reply: FastifyReply): void {
+  void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
 }
 
 /** A browser navigating (Accept: text/html, GET) is sent to the login page instead of a 401. */
@@ -139,15 +114,23 @@ export function wantsHtml(request: FastifyRequest): boolean {
 }
 
 export function redirectToLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const next = request.url.startsWith('/admin') ? request.url : '/admin';
   return reply
     .header('cache-control', 'no-store')
-    .redirect(`/admin/login?next=${encodeURIComponent(next)}`, 302);
+    .redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 302);
 }
 
-/** Only same-site admin paths may be a post-login destination (no open redirect). */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/admin(\/|$|\?)/.test(next) && !next.startsWith('//')
-    ? next
-    : '/admin';
+/**
+ * The post-login destination. Not a printable-ASCII string of at most 2,048 characters (CR LF,
+ * non-Latin-1, control characters): null, and the caller answers 400. Otherwise an /admin path
+ * is kept and anything else (another origin, `//host`, a backslash) becomes /admin: no open
+ * redirect, and never a header Node refuses to write.
+ */
+export function parseNext(next: unknown): string | null {
+  if (next === undefined || next === '') {
+    return '/admin';
+  }
+  if (typeof next !== 'string' || next.length > 2_048 || !/^[\x21-\x7e]+$/.test(next)) {
+    return null;
+  }
+  return /^\/admin(?:[/?#]|$)/.test(next) && !next.includes('\\') ? next : '/admin';
 }

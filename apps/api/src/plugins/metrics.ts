@@ -1,6 +1,7 @@
 /**
- * API metrics: counts webhook answers by outcome (from the status code, in onResponse, so the
- * route stays untouched) and serves GET /metrics.
+ * API metrics: GET /metrics (apiMetrics, at the root), and the webhook answers by outcome
+ * (webhookMetrics: from the status code, in onResponse, so the route stays untouched; it is
+ * registered inside the webhook's own context, so it counts that route and nothing else).
  *
  * /metrics is not behind the admin token: Prometheus scrapes it like any target, and every
  * label is a bounded enum (no order code, amount or job id). In production expose it only to
@@ -19,16 +20,25 @@ const WEBHOOK_OUTCOMES: Record<number, string> = {
   503: 'unavailable',
 };
 
-const metricsPlugin: FastifyPluginCallback<{ readonly metrics: LunasMetrics }> = (app, options, done) => {
-  const { metrics } = options;
-  app.addHook('onResponse', (request, reply, next) => {
-    if (request.routeOptions.url === '/webhooks/midtrans') {
-      metrics.webhookRequests.inc({
-        outcome: WEBHOOK_OUTCOMES[reply.statusCode] ?? `http_${reply.statusCode}`,
-      });
-    }
+const webhookMetricsPlugin: FastifyPluginCallback<{ readonly metrics: LunasMetrics }> = (
+  app,
+  options,
+  done,
+) => {
+  app.addHook('onResponse', (_request, reply, next) => {
+    options.metrics.webhookRequests.inc({
+      outcome: WEBHOOK_OUTCOMES[reply.statusCode] ?? `http_${reply.statusCode}`,
+    });
     next();
   });
+  done();
+};
+
+/** Counts every answer of the context it is registered in (the webhook's). */
+export const webhookMetrics = fp(webhookMetricsPlugin, { name: 'lunas-webhook-metrics' });
+
+const metricsPlugin: FastifyPluginCallback<{ readonly metrics: LunasMetrics }> = (app, options, done) => {
+  const { metrics } = options;
   app.get('/metrics', async (_request, reply) =>
     reply.type(METRICS_CONTENT_TYPE).send(await metrics.render()),
   );

@@ -1,6 +1,7 @@
 /**
  * Security headers on every /admin response (hand-rolled: five headers do not need a
- * dependency, and the webhook path stays untouched). HTML pages also get a CSP that allows
+ * dependency). Registered with fastify-plugin inside the /admin context, so its hook covers
+ * that context (404s under /admin included) and the webhook path never sees it. HTML pages also get a CSP that allows
  * only this origin: no inline script, no third-party fonts or scripts, no framing.
  * Bull Board's UI sets inline `style` attributes, hence 'unsafe-inline' for styles only.
  */
@@ -30,11 +31,7 @@ export const ADMIN_BASE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const securityHeadersPlugin: FastifyPluginCallback = (app, _options, done) => {
-  app.addHook('onSend', (request, reply, payload, next) => {
-    if (!request.url.startsWith('/admin')) {
-      next(null, payload);
-      return;
-    }
+  app.addHook('onSend', (_request, reply, payload, next) => {
     reply.headers(ADMIN_BASE_HEADERS);
     if (!reply.hasHeader('cache-control')) {
       reply.header('cache-control', 'no-store');

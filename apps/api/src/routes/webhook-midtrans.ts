@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import type { ErrorCode } from '@lunas/core';
 import { ingestNotification, type IngestDeps } from '../ingest.js';
 import { sendError } from '../errors.js';
+import { orderIdFields } from '../log-fields.js';
 
 export interface WebhookRouteOptions {
   readonly ingest: IngestDeps;
@@ -34,7 +35,7 @@ export const webhookMidtransRoutes: FastifyPluginCallback<WebhookRouteOptions> =
     let code: ErrorCode;
     switch (outcome.kind) {
       case 'accepted':
-        request.log.debug({ orderId: outcome.orderId, jobId: outcome.jobId }, 'notification queued');
+        request.log.debug({ ...orderIdFields(outcome.orderId), jobId: outcome.jobId }, 'notification queued');
         return reply.code(200).send({ status: 'queued', jobId: outcome.jobId });
       case 'bad_json':
         request.log.warn('webhook body is not a JSON object');
@@ -48,7 +49,7 @@ export const webhookMidtransRoutes: FastifyPluginCallback<WebhookRouteOptions> =
         break;
       case 'invalid':
         request.log.warn(
-          { orderId: outcome.orderId, fields: outcome.fields },
+          { ...orderIdFields(outcome.orderId), fields: outcome.fields },
           'notification is missing required fields',
         );
         return sendError(
@@ -58,12 +59,15 @@ export const webhookMidtransRoutes: FastifyPluginCallback<WebhookRouteOptions> =
           `Invalid or missing fields: ${outcome.fields.join(', ')}`,
         );
       case 'bad_signature':
-        request.log.warn({ orderId: outcome.orderId }, 'notification signature missing or invalid; rejected');
+        request.log.warn(
+          { ...orderIdFields(outcome.orderId) },
+          'notification signature missing or invalid; rejected',
+        );
         code = 'LUNAS_ERR_BAD_SIGNATURE';
         break;
       case 'queue_unavailable':
         request.log.error(
-          { orderId: outcome.orderId, reason: outcome.reason },
+          { ...orderIdFields(outcome.orderId), reason: outcome.reason },
           'could not enqueue notification; answered 503',
         );
         code = 'LUNAS_ERR_QUEUE_UNAVAILABLE';

@@ -1,5 +1,5 @@
 /** GET /admin/payments/stuck?olderThanMinutes=30&limit=100: PENDING payments past a threshold, oldest first. */
-import { findStuckPayments, type Sql } from '@lunas/db';
+import { findStuckPayments } from '@lunas/db';
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { sendError } from '../../errors.js';
@@ -11,7 +11,7 @@ const querySchema = z.object({
   limit: z.coerce.number().int().min(1).max(ADMIN_MAX_PAGE).default(100),
 });
 
-export const stuckPaymentsRoute: FastifyPluginCallback<{ readonly sql: Sql }> = (app, options, done) => {
+export const stuckPaymentsRoute: FastifyPluginCallback = (app, _options, done) => {
   app.get('/payments/stuck', async (request, reply) => {
     const query = querySchema.safeParse(request.query);
     if (!query.success) {
@@ -22,7 +22,7 @@ export const stuckPaymentsRoute: FastifyPluginCallback<{ readonly sql: Sql }> = 
         `Invalid query: olderThanMinutes 0–525600, limit 1–${ADMIN_MAX_PAGE}`,
       );
     }
-    const rows = await findStuckPayments(options.sql, query.data);
+    const rows = await findStuckPayments(app.sql, query.data);
     return { olderThanMinutes: query.data.olderThanMinutes, count: rows.length, payments: rows };
   });
   done();

@@ -13,18 +13,14 @@ import {
   RECONCILE_JOBS,
   RECONCILE_PRIORITY,
   reconcileJobResultSchema,
-  type ReconcileJobData,
 } from '@lunas/core';
-import { findLatestPaymentForOrder, type Sql } from '@lunas/db';
-import type { Queue, QueueEvents } from 'bullmq';
+import { findLatestPaymentForOrder } from '@lunas/db';
+import type { Queue } from 'bullmq';
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { sendError } from '../../errors.js';
 
 export interface SyncPaymentRouteOptions {
-  readonly sql: Sql;
-  readonly reconcileQueue: Queue<ReconcileJobData>;
-  readonly queueEvents: QueueEvents;
   readonly waitMs: number;
 }
 
@@ -37,7 +33,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
       return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'orderCode must be 1–100 characters');
     }
     const { orderCode } = params.data;
-    const latest = await findLatestPaymentForOrder(options.sql, orderCode);
+    const latest = await findLatestPaymentForOrder(app.sql, orderCode);
     if (!latest) {
       return sendError(reply, request, 'LUNAS_ERR_NOT_FOUND', `No order ${orderCode}`);
     }
@@ -45,7 +41,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
       return sendError(reply, request, 'LUNAS_ERR_NOT_FOUND', `Order ${orderCode} has no payment to sync`);
     }
     const now = Date.now();
-    const job = await options.reconcileQueue.add(
+    const job = await app.reconcileQueue.add(
       RECONCILE_JOBS.reconcilePayment,
       { paymentId: latest.paymentId, orderCode, syncType: 'manual', enqueuedAt: new Date(now).toISOString() },
       {
@@ -60,7 +56,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
     const jobId = job.id ?? '';
     try {
       const result = reconcileJobResultSchema.parse(
-        await job.waitUntilFinished(options.queueEvents, options.waitMs),
+        await job.waitUntilFinished(app.queueEvents, options.waitMs),
       );
       request.log.info({ orderCode, jobId, outcome: result.outcome }, 'manual payment sync finished');
       return reply.code(200).send({
@@ -80,7 +76,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
           reply,
           request,
           'LUNAS_ERR_INTERNAL',
-          `Sync job ${jobId} failed: ${job.failedReason ?? (await failedReason(options.reconcileQueue, jobId))}`,
+          `Sync job ${jobId} failed: ${job.failedReason ?? (await failedReason(app.reconcileQueue, jobId))}`,
         );
       }
       // Not finished in time: it stays queued and will apply; the caller can poll the order.

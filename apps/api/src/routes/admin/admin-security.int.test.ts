@@ -47,15 +47,17 @@ describe('admin access', () => {
     );
     expect(routes.length).toBeGreaterThan(40);
     expect(routes.some((r) => r.url.startsWith('/admin/queues/api/queues'))).toBe(true);
-    for (const route of routes) {
+    for (const [index, route] of routes.entries()) {
       for (const headers of [
         {},
         { authorization: 'Bearer wrong-token-wrong-token-wrong-token-00' },
-        { cookie: 'lunas_admin=v1.forged' },
+        { cookie: '__Host-lunas_admin=forged' },
       ]) {
         const response = await system.api.inject({
           method: route.method as 'GET',
           url: concrete(route.url),
+          // One client per route: wrong Bearer tokens count against the sign-in limit.
+          remoteAddress: `10.77.${index >> 8}.${index & 255}`,
           headers,
           ...(route.method === 'GET' ? {} : { payload: {} }),
         });
@@ -86,7 +88,9 @@ describe('admin access', () => {
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/Secure/);
     expect(setCookie).toMatch(/SameSite=Strict/);
-    expect(setCookie).toMatch(/Path=\/admin/);
+    expect(setCookie).toMatch(/^__Host-lunas_admin=/);
+    expect(setCookie).toMatch(/Path=\/(;|$)/);
+    expect(setCookie).not.toMatch(/Domain=/i);
     expect(setCookie).not.toContain(TEST_ADMIN_TOKEN);
     const queues = await system.api.inject({ url: '/admin/queues/api/queues', headers: { cookie } });
     expect(queues.statusCode).toBe(200);
@@ -110,7 +114,7 @@ describe('admin access', () => {
     expect(response.headers['set-cookie']).toBeUndefined();
   });
 
-  it('needs the CSRF token (or a same-origin Origin for Bull Board) on state-changing session requests', async () => {
+  it('needs the CSRF token on state-changing session requests (Bull Board has none: it is read-only)', async () => {
     const { cookie } = await login('10.0.0.3');
     const order = await insertOrder(system.db.sql, 'OPS-CSRF-1');
     await insertPayment(system.db.sql, order.orderId);
@@ -150,12 +154,19 @@ describe('admin access', () => {
         })
       ).statusCode,
     ).toBe(403);
+    // A same-origin Origin is no longer an exception: Bull Board changes nothing here.
     const sameOrigin = await system.api.inject({
       method: 'PUT',
       url: retryUrl,
       headers: { cookie, origin: 'http://lunas.test', host: 'lunas.test' },
     });
-    expect(sameOrigin.statusCode).toBe(200);
+    expect(sameOrigin.statusCode).toBe(403);
+    const withToken = await system.api.inject({
+      method: 'PUT',
+      url: retryUrl,
+      headers: { cookie, 'x-csrf-token': csrfToken },
+    });
+    expect(withToken.statusCode).toBe(405);
   });
 
   it('rate-limits login attempts per IP, right token or not', async () => {

@@ -48,7 +48,8 @@ export function createOpsDeps(input: CreateOpsDepsInput): OpsDeps {
     return queue;
   });
   const queues = [input.notificationQueue, ...(input.admin ? [input.admin.reconcileQueue] : []), ...own];
-  registerQueueDepth(metrics, queues);
+  // Cached for 5 s and shared by concurrent scrapes: a scrape storm costs one read per queue.
+  registerQueueDepth(metrics, queues, { cacheMs: 5_000 });
   const admin = input.admin;
   if (admin) {
     registerPaymentHealth(metrics, () => countPaymentHealth(admin.sql, input.stuckAfterMinutes));

@@ -3,20 +3,20 @@
  * order, its payments, and every notification, status check and transition Lunas decided
  * (core_payment_sync_logs) with its source (webhook, reconcile, manual) and outcome.
  */
-import { findPaymentTimeline, type Sql } from '@lunas/db';
+import { findPaymentTimeline } from '@lunas/db';
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { sendError } from '../../errors.js';
 
 const paramsSchema = z.object({ orderCode: z.string().min(1).max(100) });
 
-export const timelineRoute: FastifyPluginCallback<{ readonly sql: Sql }> = (app, options, done) => {
+export const timelineRoute: FastifyPluginCallback = (app, _options, done) => {
   app.get('/orders/:orderCode/timeline', async (request, reply) => {
     const params = paramsSchema.safeParse(request.params);
     if (!params.success) {
       return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'orderCode must be 1–100 characters');
     }
-    const timeline = await findPaymentTimeline(options.sql, params.data.orderCode);
+    const timeline = await findPaymentTimeline(app.sql, params.data.orderCode);
     if (!timeline) {
       return sendError(reply, request, 'LUNAS_ERR_NOT_FOUND', `No order ${params.data.orderCode}`);
     }

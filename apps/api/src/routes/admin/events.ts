@@ -6,17 +6,15 @@
  * every heartbeatMs keeps proxies from closing an idle stream. A stream ends when the client
  * goes away or the app closes (preClose, before Fastify waits for connections to drain).
  */
-import type { LunasMetrics, PaymentEventSubscriber } from '@lunas/runtime';
 import type { FastifyPluginCallback } from 'fastify';
 import { ADMIN_BASE_HEADERS } from '../../plugins/security-headers.js';
 
 export interface EventsRouteOptions {
-  readonly subscriber: PaymentEventSubscriber;
   readonly heartbeatMs: number;
-  readonly metrics: LunasMetrics;
 }
 
 export const eventsRoute: FastifyPluginCallback<EventsRouteOptions> = (app, options, done) => {
+  const { subscriber, metrics } = app;
   const open = new Set<() => void>();
   app.addHook('preClose', (next) => {
     for (const end of open) {
@@ -37,11 +35,11 @@ export const eventsRoute: FastifyPluginCallback<EventsRouteOptions> = (app, opti
       'x-accel-buffering': 'no',
     });
     response.write(`retry: 3000\n: connected\n\n`);
-    const unsubscribe = options.subscriber.subscribe((event) => {
+    const unsubscribe = subscriber.subscribe((event) => {
       response.write(`event: payment\ndata: ${JSON.stringify(event)}\n\n`);
     });
     const heartbeat = setInterval(() => response.write(`: heartbeat\n\n`), options.heartbeatMs);
-    options.metrics.sseClients.inc();
+    metrics.sseClients.inc();
     let ended = false;
     const end = (): void => {
       if (ended) {
@@ -51,7 +49,7 @@ export const eventsRoute: FastifyPluginCallback<EventsRouteOptions> = (app, opti
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(end);
-      options.metrics.sseClients.dec();
+      metrics.sseClients.dec();
       response.end();
     };
     open.add(end);
