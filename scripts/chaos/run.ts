@@ -517,6 +517,18 @@ const report = {
   logs: runDir,
 };
 console.log(JSON.stringify(report, null, 2));
+const slowest = plans
+  .map((o, i) => ({
+    code: o.orderCode,
+    plan: o.plan,
+    lateRow: o.lateRowMs !== null,
+    ms: convergence[i] ?? 0,
+  }))
+  .sort((a, b) => b.ms - a.ms)
+  .slice(0, 5);
+for (const o of slowest) {
+  console.log(`  slowest: ${o.code} (${o.plan}${o.lateRow ? ', late row' : ''}) ${o.ms} ms`);
+}
 for (const [code, why] of pending.slice(0, 20)) {
   console.log(`  differs: ${code}: ${why}`);
 }

@@ -16,6 +16,8 @@ beforeAll(async () => {
   rs = await startReconcileSystem({
     label: 'watch',
     env: { RECONCILE_CADENCE_MS: '300,600', RECONCILE_PAID_WATCH_MS: '30000' },
+    // A denied card may be retried under the same order id (a Snap retry).
+    simOptions: { compat: { reusableAfter: ['expire', 'cancel', 'deny'] } },
   });
 });
 afterAll(async () => {
@@ -98,6 +100,36 @@ describe('the paid-payment watch', () => {
     expect(res.json<{ mismatches: { orderCode: string; kind: string }[] }>().mismatches).toContainEqual(
       expect.objectContaining({ orderCode: 'WATCH-NOTPAID-1', kind: 'paid_not_in_midtrans' }),
     );
+  });
+
+  it("finds the order's next transaction when every notification of it was lost (a Snap retry after a deny)", async () => {
+    const order = await insertOrder(rs.system.db.sql, 'WATCH-RETRY-1');
+    await insertPayment(rs.system.db.sql, order.orderId);
+    const card = (token_id: string) =>
+      rs.sim.charge({
+        payment_type: 'credit_card',
+        transaction_details: { order_id: 'WATCH-RETRY-1', gross_amount: 150000 },
+        credit_card: { token_id },
+      });
+    await card('4911111111111113');
+    await waitFor(
+      async () => (await readPayment(rs.system.db.sql, 'WATCH-RETRY-1'))?.paymentStatus === 'DENIED',
+      {
+        what: 'first card denied',
+      },
+    );
+    rs.sim.faults.set({ drop: true }, { orderId: 'WATCH-RETRY-1' });
+    await card('4411111111111118');
+    // No notification of the retry arrives; the watched DENIED payment is checked by order id,
+    // Get Status answers the retry's capture, and Lunas records its payment row.
+    await paid('WATCH-RETRY-1');
+    const rows = await rs.system.db.sql<{ status: string; source: string }[]>`
+      SELECT p.payment_status AS status, p.source FROM order_payments p JOIN orders o ON o.id = p.order_id
+      WHERE o.order_code = 'WATCH-RETRY-1' ORDER BY p.id`;
+    expect(rows).toEqual([
+      { status: 'DENIED', source: 'shop' },
+      { status: 'PAID', source: 'lunas' },
+    ]);
   });
 
   it('finds a refund whose notification was lost', async () => {

@@ -6,7 +6,7 @@
 import type { Simulator } from '@lunas/simulator';
 import type { WorkerHandle } from '@lunas/worker';
 import { insertOrder, insertPayment } from './db.js';
-import { startSystem, type TestSystem } from './system.js';
+import { startSystem, type StartSystemOptions, type TestSystem } from './system.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789';
 
@@ -38,7 +38,12 @@ export const FAST_RECONCILE_ENV: Record<string, string> = {
 };
 
 export async function startReconcileSystem(
-  options: { label?: string; env?: Record<string, string>; workers?: number } = {},
+  options: {
+    label?: string;
+    env?: Record<string, string>;
+    workers?: number;
+    simOptions?: StartSystemOptions['simOptions'];
+  } = {},
 ): Promise<ReconcileSystem> {
   const statusCalls: StatusCall[] = [];
   const system = await startSystem({
@@ -46,6 +51,7 @@ export async function startReconcileSystem(
     withWorker: false,
     env: { ...FAST_RECONCILE_ENV, ...options.env },
     simNotifies: true,
+    ...(options.simOptions ? { simOptions: options.simOptions } : {}),
     // Hooks added before listen() reach the encapsulated core routes too.
     onSim: (sim) =>
       sim.app.addHook('onRequest', (request, _reply, done) => {

@@ -44,14 +44,22 @@ function age(seconds) {
     return '';
   }
   const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) {return `${s}s`;}
-  if (s < 3600) {return `${Math.floor(s / 60)}m ${s % 60}s`;}
-  if (s < 86400) {return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;}
+  if (s < 60) {
+    return `${s}s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)}m ${s % 60}s`;
+  }
+  if (s < 86400) {
+    return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  }
   return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }
 
 function money(amount, currency) {
-  if (amount == null) {return '';}
+  if (amount == null) {
+    return '';
+  }
   const n = Number(amount);
   return `${currency || 'IDR'} ${Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: 2 }) : amount}`;
 }
@@ -68,7 +76,11 @@ function orderLink(orderCode) {
 }
 
 function syncButton(orderCode) {
-  const button = el('button', { type: 'button', class: 'sync', 'data-order': orderCode }, 'Sync payment status');
+  const button = el(
+    'button',
+    { type: 'button', class: 'sync', 'data-order': orderCode },
+    'Sync payment status',
+  );
   button.addEventListener('click', () => void syncPayment(orderCode, button));
   return el('td', {}, button);
 }
@@ -82,27 +94,63 @@ function fill(tbodyId, emptyId, rows) {
 async function loadStuck() {
   const minutes = Number($('stuck-minutes').value) || 0;
   const { body } = await api(`/admin/payments/stuck?olderThanMinutes=${minutes}&limit=200`);
-  fill('stuck-rows', 'stuck-empty', body.payments.map((p) =>
-    el('tr', { 'data-order': p.orderCode, 'data-payment': p.paymentId },
-      orderLink(p.orderCode), el('td', { class: 'num' }, money(p.amount, p.currency)), statusCell('PENDING'),
-      el('td', { class: 'num' }, age(p.ageSeconds)), syncButton(p.orderCode))));
+  fill(
+    'stuck-rows',
+    'stuck-empty',
+    body.payments.map((p) =>
+      el(
+        'tr',
+        { 'data-order': p.orderCode, 'data-payment': p.paymentId },
+        orderLink(p.orderCode),
+        el('td', { class: 'num' }, money(p.amount, p.currency)),
+        statusCell('PENDING'),
+        el('td', { class: 'num' }, age(p.ageSeconds)),
+        syncButton(p.orderCode),
+      ),
+    ),
+  );
 }
 
 async function loadMismatches() {
   const { body } = await api('/admin/payments/mismatches?limit=200');
-  fill('mismatch-rows', 'mismatch-empty', body.mismatches.map((m) =>
-    el('tr', { 'data-order': m.orderCode },
-      orderLink(m.orderCode), el('td', { class: 'num' }, money(m.amountAtRisk, m.currency)), statusCell(m.paymentStatus),
-      el('td', {}, m.kind), el('td', {}, m.midtransStatus || '—'), el('td', { class: 'num' }, age(m.ageSeconds)), syncButton(m.orderCode))));
+  fill(
+    'mismatch-rows',
+    'mismatch-empty',
+    body.mismatches.map((m) =>
+      el(
+        'tr',
+        { 'data-order': m.orderCode },
+        orderLink(m.orderCode),
+        el('td', { class: 'num' }, money(m.amountAtRisk, m.currency)),
+        statusCell(m.paymentStatus),
+        el('td', {}, m.kind),
+        el('td', {}, m.midtransStatus || '—'),
+        el('td', { class: 'num' }, age(m.ageSeconds)),
+        syncButton(m.orderCode),
+      ),
+    ),
+  );
 }
 
 async function loadDeadLetters() {
   const { body } = await api('/admin/payments/dead-letters?limit=200');
-  fill('dead-rows', 'dead-empty', body.deadLetters.map((d) =>
-    el('tr', { 'data-order': d.orderCode || '' },
-      d.orderCode ? orderLink(d.orderCode) : el('td', {}, '?'), el('td', { class: 'num' }, money(d.amount, 'IDR')),
-      el('td', {}, d.midtransStatus || ''), el('td', { class: 'num' }, age(d.ageSeconds)), el('td', { class: 'num' }, d.attempts),
-      el('td', {}, d.error), el('td', {}, retryButton(d.jobId)))));
+  fill(
+    'dead-rows',
+    'dead-empty',
+    body.deadLetters.map((d) =>
+      el(
+        'tr',
+        { 'data-order': d.orderCode || '' },
+        d.orderCode ? orderLink(d.orderCode) : el('td', {}, '?'),
+        el('td', { class: 'num' }, money(d.amount, 'IDR')),
+        el('td', {}, d.midtransStatus || ''),
+        el('td', { class: 'num' }, age(d.ageSeconds)),
+        el('td', { class: 'num' }, d.attempts),
+        el('td', {}, d.error),
+        el('td', {}, retryButton(d.jobId)),
+      ),
+    ),
+  );
 }
 
 function retryButton(jobId) {
@@ -113,7 +161,9 @@ function retryButton(jobId) {
 
 async function retryDeadLetter(jobId, button) {
   const reason = (window.prompt('Why retry this notification? (recorded in the audit log)') || '').trim();
-  if (!reason) {return;}
+  if (!reason) {
+    return;
+  }
   button.disabled = true;
   try {
     await api(`/admin/dead-letters/${encodeURIComponent(jobId)}/retry`, {
@@ -131,13 +181,27 @@ async function retryDeadLetter(jobId, button) {
 
 async function loadAudit() {
   const { body } = await api('/admin/audit?limit=20');
-  fill('audit-rows', 'audit-empty', body.entries.map((a) =>
-    el('tr', {}, el('td', {}, new Date(a.at).toLocaleString()), el('td', {}, a.actor), el('td', {}, a.action),
-      el('td', {}, a.target), el('td', {}, a.reason))));
+  fill(
+    'audit-rows',
+    'audit-empty',
+    body.entries.map((a) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, new Date(a.at).toLocaleString()),
+        el('td', {}, a.actor),
+        el('td', {}, a.action),
+        el('td', {}, a.target),
+        el('td', {}, a.reason),
+      ),
+    ),
+  );
 }
 
 function loadAll() {
-  return Promise.all([loadStuck(), loadMismatches(), loadDeadLetters(), loadAudit()]).catch((error) => notice(`Could not load: ${error.message}`, true));
+  return Promise.all([loadStuck(), loadMismatches(), loadDeadLetters(), loadAudit()]).catch((error) =>
+    notice(`Could not load: ${error.message}`, true),
+  );
 }
 
 function notice(text, isError = false) {
@@ -148,22 +212,34 @@ function notice(text, isError = false) {
 }
 
 async function syncPayment(orderCode, button) {
-  if (button) {button.disabled = true;}
+  if (button) {
+    button.disabled = true;
+  }
   notice(`Asking Midtrans about ${orderCode}…`);
   try {
-    const { status, body } = await api(`/admin/orders/${encodeURIComponent(orderCode)}/sync-payment`, { method: 'POST' });
+    const { status, body } = await api(`/admin/orders/${encodeURIComponent(orderCode)}/sync-payment`, {
+      method: 'POST',
+    });
     if (status === 202) {
-      notice(`${orderCode}: the check is still running (job ${body.jobId}, ${body.state}); the tables update when it finishes.`);
+      notice(
+        `${orderCode}: the check is still running (job ${body.jobId}, ${body.state}); the tables update when it finishes.`,
+      );
     } else if (body.updated) {
       notice(`${orderCode}: updated ${body.from} → ${body.to} (Midtrans: ${body.midtransStatus}).`);
     } else {
-      notice(`${orderCode}: no change, ${body.to || body.from || 'unknown'} (Midtrans: ${body.midtransStatus || 'no answer'}, ${body.outcome}).`);
+      notice(
+        `${orderCode}: no change, ${body.to || body.from || 'unknown'} (Midtrans: ${body.midtransStatus || 'no answer'}, ${body.outcome}).`,
+      );
     }
-    if (state.timelineOrder === orderCode) {void showTimeline(orderCode);}
+    if (state.timelineOrder === orderCode) {
+      void showTimeline(orderCode);
+    }
   } catch (error) {
     notice(`${orderCode}: sync failed: ${error.message}`, true);
   } finally {
-    if (button) {button.disabled = false;}
+    if (button) {
+      button.disabled = false;
+    }
   }
 }
 
@@ -172,16 +248,72 @@ async function showTimeline(orderCode) {
   $('search-order').value = orderCode;
   try {
     const { body } = await api(`/admin/orders/${encodeURIComponent(orderCode)}/timeline`);
-    const payment = body.payments[body.payments.length - 1];
     $('timeline-order').textContent = orderCode;
-    $('timeline-summary').textContent = `Order ${body.order.orderStatus}, ${money(body.order.amount, body.order.currency)}` +
-      (payment ? ` · payment ${payment.paymentId} ${payment.paymentStatus}${payment.paymentMethod ? ` (${payment.paymentMethod})` : ''}, ${age(payment.ageSeconds)} old` : ' · no payment row yet');
-    $('timeline-rows').replaceChildren(...body.entries.map((e) =>
-      el('tr', {},
-        el('td', { class: 'num' }, new Date(e.at).toLocaleString()), el('td', {}, e.source), el('td', {}, e.outcome + (e.reversal ? ' (reversal)' : '')),
-        el('td', {}, `${e.fromStatus || '?'} → ${e.toStatus || '—'}`), el('td', {}, e.midtransStatus || ''), el('td', {}, e.reason || ''))));
+    $('timeline-summary').textContent =
+      `Order ${body.order.orderStatus}, ${money(body.order.amount, body.order.currency)}` +
+      (body.payments.length === 0 ? ' · no payment row yet' : '');
+    // Every payment (one per Midtrans transaction) with what went back.
+    $('timeline-payments').replaceChildren(
+      ...body.payments.map((p) =>
+        el(
+          'li',
+          {},
+          `payment ${p.paymentId} ${p.paymentStatus}${p.paymentMethod ? ` (${p.paymentMethod})` : ''}` +
+            `${p.source === 'lunas' ? ', recorded by Lunas' : ''}, ${age(p.ageSeconds)} old` +
+            (Number(p.refundedAmount) > 0
+              ? ` · refunded ${money(p.refundedAmount, body.order.currency)}`
+              : '') +
+            (p.mismatchKind ? ` · mismatch: ${p.mismatchKind}` : ''),
+          ...(p.refunds.length === 0
+            ? []
+            : [
+                el(
+                  'ul',
+                  {},
+                  ...p.refunds.map((r) =>
+                    el(
+                      'li',
+                      {},
+                      `${r.kind} ${money(r.amount, body.order.currency)}${r.refundKey ? ` (${r.refundKey})` : ''}` +
+                        `${r.reason ? `: ${r.reason}` : ''}${r.refundedAt ? `, ${new Date(r.refundedAt).toLocaleString()}` : ''}` +
+                        (r.bankConfirmedAt ? ', confirmed by the bank' : ', awaiting bank confirmation'),
+                    ),
+                  ),
+                ),
+              ]),
+        ),
+      ),
+    );
+    $('timeline-rows').replaceChildren(
+      ...body.entries.map((e) =>
+        el(
+          'tr',
+          {},
+          el('td', { class: 'num' }, new Date(e.at).toLocaleString()),
+          el('td', {}, e.source),
+          el('td', {}, e.outcome + (e.reversal ? ' (reversal)' : '')),
+          el('td', {}, `${e.fromStatus || '?'} → ${e.toStatus || '—'}`),
+          el(
+            'td',
+            {},
+            (e.midtransStatus || '') +
+              (e.notifiedStatus && !e.notifiedStatus.startsWith(e.midtransStatus || '\u0000')
+                ? ` (notification said ${e.notifiedStatus})`
+                : '') +
+              (e.refundedAmount ? ` · refunded ${money(e.refundedAmount, body.order.currency)} in all` : ''),
+          ),
+          el('td', {}, [e.reasonCode, e.reason].filter(Boolean).join(': ')),
+        ),
+      ),
+    );
     if (body.entries.length === 0) {
-      $('timeline-rows').replaceChildren(el('tr', {}, el('td', { colSpan: 6, class: 'muted' }, 'No notification or status check recorded yet.')));
+      $('timeline-rows').replaceChildren(
+        el(
+          'tr',
+          {},
+          el('td', { colSpan: 6, class: 'muted' }, 'No notification or status check recorded yet.'),
+        ),
+      );
     }
     $('timeline').hidden = false;
   } catch (error) {
@@ -193,9 +325,22 @@ async function showTimeline(orderCode) {
 function onPaymentEvent(event) {
   const feed = $('feed');
   const time = new Date(event.at).toLocaleTimeString();
-  const transition = event.outcome === 'applied' ? `${event.from} → ${event.to}` : `${event.outcome} (${event.from}${event.to ? `, Midtrans ${event.to}` : ''})`;
-  feed.prepend(el('li', { 'data-order': event.orderCode }, el('time', {}, time), el('strong', {}, event.orderCode), ` ${transition}${event.reversal ? ' — reversal!' : ''}`));
-  while (feed.children.length > 50) {feed.lastChild.remove();}
+  const transition =
+    event.outcome === 'applied'
+      ? `${event.from} → ${event.to}`
+      : `${event.outcome} (${event.from}${event.to ? `, Midtrans ${event.to}` : ''})`;
+  feed.prepend(
+    el(
+      'li',
+      { 'data-order': event.orderCode },
+      el('time', {}, time),
+      el('strong', {}, event.orderCode),
+      ` ${transition}${event.reversal ? ' — reversal!' : ''}`,
+    ),
+  );
+  while (feed.children.length > 50) {
+    feed.lastChild.remove();
+  }
   $('feed-empty').hidden = true;
   if (event.outcome === 'applied' && event.to && event.to !== 'PENDING') {
     // The payment left PENDING: show it in its row, then move it out of the Stuck table.
@@ -213,7 +358,9 @@ function onPaymentEvent(event) {
     }
     void loadMismatches().catch(() => undefined);
   }
-  if (state.timelineOrder === event.orderCode) {void showTimeline(event.orderCode);}
+  if (state.timelineOrder === event.orderCode) {
+    void showTimeline(event.orderCode);
+  }
 }
 
 function connectEvents() {
@@ -224,7 +371,9 @@ function connectEvents() {
     $('live-status').textContent = 'live';
     $('live-status').className = 'pill on';
     // Events sent while we were away are gone (pub/sub); reload what they would have changed.
-    if (wasDown) {void loadAll();}
+    if (wasDown) {
+      void loadAll();
+    }
     wasDown = false;
   });
   source.addEventListener('error', () => {
@@ -245,16 +394,27 @@ async function start() {
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const code = $('search-order').value.trim();
-    if (code) {void showTimeline(code);}
+    if (code) {
+      void showTimeline(code);
+    }
   });
-  $('timeline-sync').addEventListener('click', (event) => void syncPayment(state.timelineOrder, event.currentTarget));
+  $('timeline-sync').addEventListener(
+    'click',
+    (event) => void syncPayment(state.timelineOrder, event.currentTarget),
+  );
   $('logout').addEventListener('click', async () => {
-    await fetch('/admin/logout', { method: 'POST', headers: { 'x-csrf-token': state.csrfToken || '' }, credentials: 'same-origin' });
+    await fetch('/admin/logout', {
+      method: 'POST',
+      headers: { 'x-csrf-token': state.csrfToken || '' },
+      credentials: 'same-origin',
+    });
     location.assign('/admin/login');
   });
   connectEvents();
   await loadAll();
-  if (location.hash.length > 1) {void showTimeline(decodeURIComponent(location.hash.slice(1)));}
+  if (location.hash.length > 1) {
+    void showTimeline(decodeURIComponent(location.hash.slice(1)));
+  }
   document.body.setAttribute('data-ready', 'true');
 }
 

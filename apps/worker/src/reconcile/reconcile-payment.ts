@@ -18,6 +18,7 @@
 import {
   isAppError,
   nextCheckDelayMs,
+  FAILED_STATUSES,
   OPEN_STATUSES,
   reconcileJobSchema,
   type MismatchKind,
@@ -30,6 +31,7 @@ import {
   postponeCheck,
   recordNotFoundCheck,
   recordStatusCheck,
+  stopPaidWatch,
   type Sql,
 } from '@lunas/db';
 import {
@@ -88,14 +90,24 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
     if (syncType === 'reconcile' && !watched && !OPEN_STATUSES.has(payment.paymentStatus as PaymentStatus)) {
       return skipped(payment.paymentStatus);
     }
+    // A watched failed payment looks for the order's next transaction: Get Status by order id
+    // answers the order's newest one. Once the order is paid there is nothing to look for.
+    const failedWatch = watched && FAILED_STATUSES.has(payment.paymentStatus as PaymentStatus);
+    if (failedWatch && syncType === 'reconcile' && payment.orderStatus === 'PAID') {
+      await stopPaidWatch(deps.sql, paymentId);
+      return skipped(payment.paymentStatus);
+    }
     const nextCheckAt = new Date(now().getTime() + nextCheckDelayMs(payment.checkCount, deps.cadenceMs));
     const fields = { paymentId, orderCode: payment.orderCode, syncType, jobId: job.id };
 
     // By a transaction id Midtrans confirmed (or the shop set), else by order id: never by an
     // id taken from an unconfirmed notification. A person waiting goes ahead of the sweep.
-    const result = await deps.midtrans.getStatus(payment.transactionId ?? payment.orderCode, {
-      priority: syncType === 'manual' ? 'confirm' : 'background',
-    });
+    const result = await deps.midtrans.getStatus(
+      failedWatch ? payment.orderCode : (payment.transactionId ?? payment.orderCode),
+      {
+        priority: syncType === 'manual' ? 'confirm' : 'background',
+      },
+    );
     switch (result.kind) {
       case 'found':
       case 'expired': {

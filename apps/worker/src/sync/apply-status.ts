@@ -21,6 +21,7 @@ import {
   AppError,
   classifyMismatch,
   decideTransition,
+  FAILED_STATUSES,
   FINAL_STATUSES,
   formatMinorUnits,
   isPaymentStatus,
@@ -116,7 +117,12 @@ export async function applyMidtransStatus(
 
   return runTx(sql, async (tx) => {
     // 1. Lock the order, then its payments.
-    const order = await findOrderForMidtrans(tx, status.order_id, paymentLinkBaseOrderId(status.order_id), true);
+    const order = await findOrderForMidtrans(
+      tx,
+      status.order_id,
+      paymentLinkBaseOrderId(status.order_id),
+      true,
+    );
     const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
     if (!order || payments.length === 0) {
       throw new AppError(
@@ -176,7 +182,10 @@ export async function applyMidtransStatus(
         reasonCode,
         reason,
         reversal: extra.reversal ?? false,
-        refundedAmount: outcome === 'applied' && to && REFUND_BRANCH_STATUSES.has(to as PaymentStatus) ? refundedAmount : null,
+        refundedAmount:
+          outcome === 'applied' && to && REFUND_BRANCH_STATUSES.has(to as PaymentStatus)
+            ? refundedAmount
+            : null,
         notifiedStatus: input.notifiedStatus ?? null,
         confirmation: input.confirmation ?? null,
       });
@@ -206,7 +215,12 @@ export async function applyMidtransStatus(
       );
     }
     if (!isPaymentStatus(current)) {
-      return record('rejected', incoming, 'unknown_payment_status', `payment row holds unknown status "${current}"`);
+      return record(
+        'rejected',
+        incoming,
+        'unknown_payment_status',
+        `payment row holds unknown status "${current}"`,
+      );
     }
     // Refunds Midtrans lists are recorded whatever the decision (a bank confirmation comes as
     // a second notification that changes no status).
@@ -281,16 +295,28 @@ export async function applyMidtransStatus(
     } else if (decision.reversal) {
       orderStatusChanged = await markOrderReversed(tx, order.orderId);
     }
-    if (becomesPaid && input.paidWatch && input.paidWatch.forMs > 0) {
+    // Watches (reconciliation keeps checking for RECONCILE_PAID_WATCH_MS): a paid payment, for a
+    // reversal or refund whose notification is lost; a failed payment of an order still unpaid,
+    // for the order's next transaction (a Snap retry, a reused order id) whose notifications are
+    // lost: no other row would ever lead the sweep to it.
+    const watchFailed =
+      FAILED_STATUSES.has(decision.to) && order.orderStatus !== 'PAID' && !orderStatusChanged;
+    if ((becomesPaid || watchFailed) && input.paidWatch && input.paidWatch.forMs > 0) {
       await startPaidWatch(tx, paymentId, input.paidWatch);
     } else if (FINAL_STATUSES.has(decision.to)) {
       await stopPaidWatch(tx, paymentId);
     }
-    return record('applied', decision.to, null, decision.withoutPayment ? 'refunded without a recorded payment' : null, {
-      reversal: decision.reversal,
-      orderStatusChanged,
-      dbStatus: decision.to,
-    });
+    return record(
+      'applied',
+      decision.to,
+      null,
+      decision.withoutPayment ? 'refunded without a recorded payment' : null,
+      {
+        reversal: decision.reversal,
+        orderStatusChanged,
+        dbStatus: decision.to,
+      },
+    );
   });
 }
 

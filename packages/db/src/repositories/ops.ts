@@ -21,8 +21,24 @@ export interface TimelinePayment {
   readonly paymentStatus: string;
   readonly paymentMethod: string | null;
   readonly transactionId: string | null;
+  /** 'shop', or 'lunas' for a confirmed transaction the shop had no row for. */
+  readonly source: string;
+  /** Cumulative refunded or charged-back amount. */
+  readonly refundedAmount: string;
+  readonly mismatchKind: string | null;
   readonly createdAt: Date;
   readonly ageSeconds: number;
+  /** What went back, one entry per refund or chargeback Midtrans listed. */
+  readonly refunds: TimelineRefund[];
+}
+
+export interface TimelineRefund {
+  readonly kind: string;
+  readonly refundKey: string | null;
+  readonly amount: string;
+  readonly reason: string | null;
+  readonly refundedAt: Date | null;
+  readonly bankConfirmedAt: Date | null;
 }
 
 /** One row of core_payment_sync_logs, without the raw payload (it holds the signature). */
@@ -36,6 +52,11 @@ export interface TimelineEntry {
   readonly fromStatus: string | null;
   readonly toStatus: string | null;
   readonly midtransStatus: string | null;
+  /** What the notification claimed, when it differs from what Midtrans confirmed, it shows here. */
+  readonly notifiedStatus: string | null;
+  /** The cumulative refunded amount a refund step reached. */
+  readonly refundedAmount: string | null;
+  readonly reasonCode: string | null;
   readonly reason: string | null;
   readonly reversal: boolean;
   readonly jobId: string | null;
@@ -62,14 +83,20 @@ export async function findPaymentTimeline(
   }
   const payments = await db<TimelinePayment[]>`
     SELECT p.id::text AS "paymentId", p.payment_status AS "paymentStatus", p.payment_method AS "paymentMethod",
-           p.transaction_id AS "transactionId", p.created_at AS "createdAt",
-           floor(extract(epoch FROM now() - p.created_at))::int AS "ageSeconds"
+           p.transaction_id AS "transactionId", p.source, p.refunded_amount::text AS "refundedAmount",
+           p.mismatch_kind AS "mismatchKind", p.created_at AS "createdAt",
+           floor(extract(epoch FROM now() - p.created_at))::int AS "ageSeconds",
+           COALESCE((SELECT json_agg(json_build_object(
+                       'kind', r.kind, 'refundKey', r.refund_key, 'amount', r.amount::text, 'reason', r.reason,
+                       'refundedAt', r.refunded_at, 'bankConfirmedAt', r.bank_confirmed_at) ORDER BY r.id)
+                     FROM payment_refunds r WHERE r.payment_id = p.id), '[]') AS refunds
     FROM order_payments p JOIN orders o ON o.id = p.order_id
     WHERE o.order_code = ${orderCode} ORDER BY p.id`;
   const entries = await db<TimelineEntry[]>`
     SELECT id::text, created_at AS at, payment_id::text AS "paymentId", sync_type AS source, outcome,
            from_status AS "fromStatus", to_status AS "toStatus", midtrans_transaction_status AS "midtransStatus",
-           reason, reversal, job_id AS "jobId"
+           notified_status AS "notifiedStatus", refunded_amount::text AS "refundedAmount",
+           reason_code AS "reasonCode", reason, reversal, job_id AS "jobId"
     FROM core_payment_sync_logs WHERE order_code = ${orderCode}
     ORDER BY created_at, id LIMIT ${limit}`;
   return { order, payments, entries };

@@ -109,9 +109,10 @@ export async function recordStatusCheck(db: Db, r: StatusCheckRecord): Promise<v
       midtrans_gross_amount = ${r.grossAmount}::numeric,
       midtrans_unknown_since = NULL,
       -- The watch of a paid payment ends at its time, or as soon as the payment is final.
+      -- (A failed payment keeps its watch: it looks for the order's next transaction.)
       watch_until = CASE
         WHEN watch_until <= now() THEN NULL
-        WHEN payment_status IN ('REFUNDED', 'CHARGEBACK', 'DENIED', 'CANCELLED', 'EXPIRED', 'FAILED') THEN NULL
+        WHEN payment_status IN ('REFUNDED', 'CHARGEBACK') THEN NULL
         ELSE watch_until END
     WHERE id = ${r.paymentId}`;
 }
