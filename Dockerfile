@@ -23,9 +23,11 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY apps apps
 COPY packages packages
-# prune keeps the patched driver as installed; it runs no install scripts.
+# prune keeps the patched driver as installed; it runs no install scripts. It also keeps
+# typescript, an optional peer of @bull-board/api's valibot that nothing needs at run time.
 RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund \
+  && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
   && rm -rf apps/*/src packages/*/src apps/*/tsconfig.json packages/*/tsconfig.json \
   && find apps packages -name '*.tsbuildinfo' -delete \
   && npm cache clean --force
