@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // parallel safely.
 export default defineConfig({
   // Workspace packages export their TypeScript sources under the "@lunas/source" condition and
-  // compiled JS otherwise (docs/decisions/0007-compiled-js.md): tests run the sources.
+  // compiled JS otherwise (docs/decisions/0007-compiled-js-in-production.md): tests run the sources.
   // Vite's default server conditions follow it.
   ssr: { resolve: { conditions: ['@lunas/source', 'module', 'node', 'development|production'] } },
   test: {
