@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // (*.int.test.ts). Every int test file makes its own database and queue prefix, so files run in
 // parallel safely.
 export default defineConfig({
+  // Workspace packages export their TypeScript sources under the "@lunas/source" condition and
+  // compiled JS otherwise (docs/decisions/0007-compiled-js-in-production.md): tests run the sources.
+  // Vite's default server conditions follow it.
+  ssr: { resolve: { conditions: ['@lunas/source', 'module', 'node', 'development|production'] } },
   test: {
     projects: [
       {

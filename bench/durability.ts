@@ -17,6 +17,7 @@ import { computeSignature } from '@lunas/midtrans';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { freePort, waitUntil } from '../scripts/chaos/processes.js';
+import { RUN_SOURCES } from '../scripts/run-sources.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +63,7 @@ async function trial(fsync: 'everysec' | 'always') {
   probe.on('error', () => undefined);
   await waitUntil(async () => (await probe.ping()) === 'PONG', 10_000, 'redis');
   const apiPort = await freePort();
-  const api = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+  const api = spawn(process.execPath, [...RUN_SOURCES, 'apps/api/src/main.ts'], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(apiPort),

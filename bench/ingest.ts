@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { computeSignature } from '@lunas/midtrans';
 import { deletePrefix } from '../test/harness/redis.js';
+import { RUN_SOURCES } from '../scripts/run-sources.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,8 +55,7 @@ const server = spawn(
   process.execPath,
   [
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=artifacts/prof'] : []),
-    '--import',
-    'tsx',
+    ...RUN_SOURCES,
     'bench/ingest-server.ts',
   ],
   {

@@ -16,6 +16,7 @@ import { createSimulator } from '@lunas/simulator';
 import { createTestDatabase } from '../test/harness/db.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../test/harness/redis.js';
 import { REPO_ROOT } from '../test/harness/system.js';
+import { RUN_SOURCES } from '../scripts/run-sources.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +76,7 @@ async function runSize(n: number): Promise<void> {
       RECONCILE_REDRIVE_LIMIT: '0',
     };
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    const child = spawn(process.execPath, [...RUN_SOURCES, 'apps/worker/src/main.ts'], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'inherit'],

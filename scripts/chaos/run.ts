@@ -23,6 +23,7 @@ import { brokenAuditChains, disagreement, percentile, readDb } from './checks.js
 import { Managed, freePort, waitUntil } from './processes.js';
 import { startPgProxy } from './pg-proxy.js';
 import { chargeFor, planOrders, prng, retryChargeFor, type OrderPlan } from './scenario.js';
+import { RUN_SOURCES } from '../run-sources.js';
 
 const { values } = parseArgs({
   options: {
@@ -124,7 +125,7 @@ const apis = apiPorts.map(
     new Managed(
       `api-${i + 1}`,
       node,
-      ['--import', 'tsx', 'apps/api/src/main.ts'],
+      [...RUN_SOURCES, 'apps/api/src/main.ts'],
       {
         ...common,
         PORT: String(port),
@@ -141,7 +142,7 @@ const workers = [0, 1, 2].map(
     new Managed(
       `worker-${i + 1}`,
       node,
-      ['--import', 'tsx', 'apps/worker/src/main.ts'],
+      [...RUN_SOURCES, 'apps/worker/src/main.ts'],
       {
         ...common,
         DATABASE_URL: proxiedDbUrl,

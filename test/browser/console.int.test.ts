@@ -2,7 +2,8 @@
  * The console in a real browser: Debian's Chromium (apt-get install chromium), driven by
  * playwright-core, logs in, sees the queues in Bull Board, finds a payment whose notification
  * was lost, presses "Sync payment status" against the simulator and sees the row turn PAID
- * live, then leave the Stuck table. Saves docs/images/console.png for the docs.
+ * live, then leave the Stuck table. Saves a screenshot to artifacts/console.png (git-ignored);
+ * `npm run docs:screenshot` writes the docs' docs/images/console.png instead.
  *
  * Nothing is skipped: without /usr/bin/chromium this test fails and says how to install it.
  */
@@ -106,7 +107,10 @@ describe('payments console in Chromium', () => {
       .poll(() => page.locator('#sync-result').textContent(), { timeout: 20_000 })
       .toContain('PENDING → PAID');
     await page.locator('#feed li[data-order="WEB-1001"]').first().waitFor();
-    await page.screenshot({ path: join(REPO_ROOT, 'docs/images/console.png'), fullPage: true });
+    await page.screenshot({
+      path: join(REPO_ROOT, process.env.CONSOLE_SCREENSHOT ?? 'artifacts/console.png'),
+      fullPage: true,
+    });
 
     // 6. …then it leaves the Stuck table, without a reload.
     await row.waitFor({ state: 'detached', timeout: 20_000 });

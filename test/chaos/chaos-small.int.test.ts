@@ -4,14 +4,14 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness/system.js';
+import { RUN_SOURCES } from '../../scripts/run-sources.js';
 
 describe('npm run chaos (small)', () => {
   it('ends with the database equal to Midtrans and nothing lost', async () => {
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        ...RUN_SOURCES,
         'scripts/chaos/run.ts',
         '--orders',
         '300',

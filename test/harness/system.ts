@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from './db.js';
 import { captureLogger, type CapturedLogger } from './logger.js';
 import { TEST_SERVER_KEY } from './notifications.js';
 import { deletePrefix, REDIS_URL, testPrefix } from './redis.js';
+import { RUN_SOURCES } from '../../scripts/run-sources.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -120,7 +121,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Tes
 
 /** Spawns `npm run start:worker`-equivalent as a real child process with the given env. */
 export function spawnWorkerProcess(env: Record<string, string>): ChildProcess & { output: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+  const child = spawn(process.execPath, [...RUN_SOURCES, 'apps/worker/src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,8 @@ import { envInt, envPieces, NOTIFICATION_RETRY_DEFAULTS, parseEnv, resolveServer
 import { z } from 'zod';
 
 const int = envInt;
+// The API applies no migrations (see main.ts): MIGRATE_ON_START is the worker's.
+const { MIGRATE_ON_START: _workerOnly, ...pieces } = envPieces;
 
 const TOKEN_MIN_DISTINCT = 8;
 const TOKEN_MIN_BITS = 100;
@@ -28,11 +30,11 @@ export function isStrongToken(token: string): boolean {
 
 export const apiEnvSchema = z
   .object({
-    ...envPieces,
+    ...pieces,
     /** Port the API listens on. */
     PORT: int(0, 65_535).default(3000),
-    /** Interface the API binds to. */
-    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Interface the API binds to: loopback unless told (the Docker image sets 0.0.0.0). */
+    HOST: z.string().min(1).default('127.0.0.1'),
     /** Longest wait for Redis to acknowledge a job before answering 503, ms. */
     ENQUEUE_TIMEOUT_MS: int(50, 30_000).default(2_000),
     /** Largest webhook body accepted, bytes (Midtrans bodies are a few KiB). */

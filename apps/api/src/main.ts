@@ -1,7 +1,11 @@
-/** API process entry: env → config → migrations → app → listen; a signal closes it gracefully. */
+/**
+ * API process entry: env → config → app → listen; a signal closes it gracefully. The API never
+ * needs Postgres to start or to take a webhook (the admin routes use it when asked): migrations
+ * are the worker's or the deploy's `migrate` step, so an API restarted during a Postgres outage
+ * still queues notifications.
+ */
 import { once } from 'node:events';
 import { withTimeout } from '@lunas/core';
-import { migrateOnStart } from '@lunas/db';
 import {
   canEvictJobs,
   createLogger,
@@ -15,9 +19,6 @@ import { loadApiConfig } from './config.js';
 const config = loadConfigOrExit('lunas-api', loadApiConfig);
 const logger = createLogger({ name: 'lunas-api', level: config.LOG_LEVEL });
 
-if (config.MIGRATE_ON_START) {
-  await migrateOnStart(config.DATABASE_URL, logger);
-}
 const deps = createApiDeps(config, logger);
 await checkRedisDurability();
 const app = await buildApp(config, deps, logger);

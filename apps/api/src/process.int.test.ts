@@ -6,6 +6,7 @@ import { freePort } from '../../../scripts/chaos/processes.js';
 import { exitOf, REPO_ROOT } from '../../../test/harness/system.js';
 import { waitFor } from '../../../test/harness/wait-for.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../../../test/harness/redis.js';
+import { RUN_SOURCES } from '../../../scripts/run-sources.js';
 
 const procPrefix = testPrefix('proc');
 afterAll(async () => {
@@ -13,7 +14,7 @@ afterAll(async () => {
 });
 
 function runApi(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+  const child = spawn(process.execPath, [...RUN_SOURCES, 'apps/api/src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', MIGRATE_ON_START: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 /** Worker process entry: env → config → migrations → consumers → health endpoints → wait for a signal. */
-import { migrateOnStart } from '@lunas/db';
+import { migrateOnStart, toDatabaseStartError } from '@lunas/db';
 import { createLogger, createWorkerRedis, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
 import { loadWorkerConfig } from './config.js';
 import { startHealthServer } from './health-server.js';
@@ -9,7 +9,14 @@ const config = loadConfigOrExit('lunas-worker', loadWorkerConfig);
 const logger = createLogger({ name: 'lunas-worker', level: config.LOG_LEVEL });
 
 if (config.MIGRATE_ON_START) {
-  await migrateOnStart(config.DATABASE_URL, logger);
+  try {
+    await migrateOnStart(config.DATABASE_URL, logger);
+  } catch (error) {
+    // One line an operator can act on (it names DATABASE_URL, never its value), not a stack.
+    const failure = toDatabaseStartError(error);
+    logger.fatal({ code: failure.code }, `cannot apply migrations at start: ${failure.message}`);
+    process.exit(failure.code === '3D000' ? 78 : 1);
+  }
 }
 const handle = await startWorker(config, logger);
 let closing = false;

@@ -67,10 +67,16 @@ const TABLE: Record<PaymentStatus, Record<PaymentStatus, Verdict>> = {
 };
 
 function row(...verdicts: Verdict[]): Record<PaymentStatus, Verdict> {
-  return Object.fromEntries(PAYMENT_STATUSES.map((s, i) => [s, verdicts[i]])) as Record<PaymentStatus, Verdict>;
+  return Object.fromEntries(PAYMENT_STATUSES.map((s, i) => [s, verdicts[i]])) as Record<
+    PaymentStatus,
+    Verdict
+  >;
 }
 
-const st = (status: PaymentStatus, refundedAmount?: string) => ({ status, refundedAmount: refundedAmount ?? null });
+const st = (status: PaymentStatus, refundedAmount?: string) => ({
+  status,
+  refundedAmount: refundedAmount ?? null,
+});
 
 describe('decideTransition', () => {
   const cases = PAYMENT_STATUSES.flatMap((current) =>
@@ -104,23 +110,25 @@ describe('decideTransition', () => {
   });
 
   it('steps partial refunds by their cumulative amount', () => {
-    expect(decideTransition(st('PAID'), st('PARTIALLY_REFUNDED', '5000.00'))).toMatchObject({ kind: 'apply' });
+    expect(decideTransition(st('PAID'), st('PARTIALLY_REFUNDED', '5000.00'))).toMatchObject({
+      kind: 'apply',
+    });
     expect(
       decideTransition(st('PARTIALLY_REFUNDED', '5000.00'), st('PARTIALLY_REFUNDED', '8000.00')),
     ).toMatchObject({ kind: 'apply', from: 'PARTIALLY_REFUNDED', to: 'PARTIALLY_REFUNDED' });
     expect(
       decideTransition(st('PARTIALLY_REFUNDED', '8000.00'), st('PARTIALLY_REFUNDED', '8000.00')),
     ).toEqual({ kind: 'duplicate', status: 'PARTIALLY_REFUNDED' });
-    expect(decideTransition(st('PARTIALLY_REFUNDED', '8000.00'), st('PARTIALLY_REFUNDED', '5000.00')).kind).toBe(
-      'stale',
-    );
+    expect(
+      decideTransition(st('PARTIALLY_REFUNDED', '8000.00'), st('PARTIALLY_REFUNDED', '5000.00')).kind,
+    ).toBe('stale');
     // A partial chargeback is not final: more can follow, and so can the full chargeback.
     expect(
       decideTransition(st('PARTIALLY_REFUNDED', '5000.00'), st('PARTIALLY_CHARGED_BACK', '9000.00')).kind,
     ).toBe('apply');
-    expect(decideTransition(st('PARTIALLY_CHARGED_BACK', '9000.00'), st('CHARGEBACK', '150000.00')).kind).toBe(
-      'apply',
-    );
+    expect(
+      decideTransition(st('PARTIALLY_CHARGED_BACK', '9000.00'), st('CHARGEBACK', '150000.00')).kind,
+    ).toBe('apply');
   });
 
   it('marks a refund of a payment never seen paid', () => {

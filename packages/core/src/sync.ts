@@ -71,7 +71,11 @@ export function classifyMismatch(input: MismatchInput): MismatchKind | null {
   if (midtrans !== null && isPaidBranch(midtrans) && !isPaidBranch(db)) {
     return input.reason === 'amount_mismatch' ? 'amount_rejected' : 'paid_not_recorded';
   }
-  if (isPaidBranch(db) && midtrans !== null && (OPEN_STATUSES.has(midtrans) || FAILED_STATUSES.has(midtrans))) {
+  if (
+    isPaidBranch(db) &&
+    midtrans !== null &&
+    (OPEN_STATUSES.has(midtrans) || FAILED_STATUSES.has(midtrans))
+  ) {
     return 'paid_not_in_midtrans';
   }
   if (REFUND_BRANCH_STATUSES.has(db) && !input.everPaid) {

@@ -8,7 +8,7 @@ export {
 } from './client.js';
 export { migrate, loadMigrations, type Migration, type MigrateResult } from './migrate.js';
 export { ensureDatabase } from './ensure-database.js';
-export { migrateOnStart } from './migrate-on-start.js';
+export { DatabaseStartError, migrateOnStart, toDatabaseStartError } from './migrate-on-start.js';
 export * from './errors.js';
 export * from './repositories/payments.js';
 export * from './repositories/sync-logs.js';

@@ -3,9 +3,52 @@
  * a restart), so connection errors are retried for a bounded time before giving up.
  */
 import { createSql, type DbLogger } from './client.js';
-import { isTransientDbError } from './errors.js';
+import { isPostgresError, isTransientDbError } from './errors.js';
 import { migrate } from './migrate.js';
 
+/**
+ * A start-up database failure in words an operator can act on. It names DATABASE_URL, never
+ * its value: the driver's own messages quote the database or user name, and a stack trace
+ * says nothing more. `code` is the SQLSTATE or socket error code.
+ */
+export class DatabaseStartError extends Error {
+  override readonly name = 'DatabaseStartError';
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export function toDatabaseStartError(error: unknown): DatabaseStartError {
+  if (error instanceof DatabaseStartError) {
+    return error;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const sqlState = typeof code === 'string' ? code : undefined;
+  if (isPostgresError(error)) {
+    if (error.code === '3D000') {
+      return new DatabaseStartError(
+        'the database named in DATABASE_URL does not exist: create it (npm start does so on a laptop) or point DATABASE_URL at an existing one',
+        error.code,
+      );
+    }
+    if (error.code === '28P01' || error.code === '28000') {
+      return new DatabaseStartError('Postgres refused the credentials in DATABASE_URL', error.code);
+    }
+    return new DatabaseStartError(`Postgres error ${error.code} at start (DATABASE_URL)`, error.code);
+  }
+  if (isTransientDbError(error)) {
+    return new DatabaseStartError(`Postgres is not reachable at DATABASE_URL (${sqlState})`, sqlState);
+  }
+  return new DatabaseStartError(
+    `cannot use DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
+    sqlState,
+  );
+}
+
+/** Throws a DatabaseStartError when the migrations cannot be applied. */
 export async function migrateOnStart(
   url: string,
   logger: DbLogger,
@@ -23,10 +66,10 @@ export async function migrateOnStart(
       return;
     } catch (error) {
       if (!isTransientDbError(error) || attempt >= attempts) {
-        throw error;
+        throw toDatabaseStartError(error);
       }
       logger.warn(
-        { attempt, err: { message: (error as Error).message } },
+        { attempt, err: { message: toDatabaseStartError(error).message } },
         'database not reachable for migrations; retrying',
       );
       await new Promise((resolve) => setTimeout(resolve, delayMs));

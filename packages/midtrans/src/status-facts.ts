@@ -36,7 +36,9 @@ export function refundFacts(status: MidtransNotification): RefundFact[] {
 
 export function reversalEvidence(status: MidtransNotification): ReversalEvidence {
   const vaBanks = Array.isArray(status.va_numbers)
-    ? (status.va_numbers as { bank?: unknown }[]).map((v) => String(v?.bank ?? '').toLowerCase())
+    ? (status.va_numbers as { bank?: unknown }[]).map((v) =>
+        typeof v?.bank === 'string' ? v.bank.toLowerCase() : '',
+      )
     : [];
   return {
     paymentType: status.payment_type ?? null,

@@ -5,14 +5,28 @@
  * signature over the raw strings. Order matters: the strict formats are checked before the
  * hash, so that no boundary shift between order_id, status_code and gross_amount verifies.
  */
-import { notificationSchema, isSubscriptionNotification, statusCodeFits, type MidtransNotification } from './notification.js';
+import {
+  notificationSchema,
+  isSubscriptionNotification,
+  statusCodeFits,
+  type MidtransNotification,
+} from './notification.js';
 import { verifySignature } from './signature.js';
 
 export type VerifyOutcome =
-  | { readonly kind: 'verified'; readonly notification: MidtransNotification; readonly body: Record<string, unknown> }
+  | {
+      readonly kind: 'verified';
+      readonly notification: MidtransNotification;
+      readonly body: Record<string, unknown>;
+    }
   | { readonly kind: 'subscription' }
   | { readonly kind: 'invalid'; readonly orderId: string | null; readonly fields: string[] }
-  | { readonly kind: 'bad_status_code'; readonly orderId: string; readonly statusCode: string; readonly transactionStatus: string }
+  | {
+      readonly kind: 'bad_status_code';
+      readonly orderId: string;
+      readonly statusCode: string;
+      readonly transactionStatus: string;
+    }
   | { readonly kind: 'bad_signature'; readonly orderId: string | null };
 
 export function verifyNotificationBody(body: Record<string, unknown>, serverKey: string): VerifyOutcome {

@@ -58,15 +58,21 @@ export async function redriveDeadNotifications(deps: RedriveDeps): Promise<numbe
   }
   const waitingCodes = candidates
     .filter((c) => c.cause === 'payment_not_found' && c.orderCode)
-    .flatMap((c) => [c.orderCode as string, paymentLinkBaseOrderId(c.orderCode as string) ?? c.orderCode as string]);
+    .flatMap((c) => [
+      c.orderCode as string,
+      paymentLinkBaseOrderId(c.orderCode as string) ?? (c.orderCode as string),
+    ]);
   const present = await orderCodesWithPayments(deps.sql, [...new Set(waitingCodes)]);
-  const midtransDown = candidates.some((c) => c.cause === 'midtrans_unavailable') ? await deps.midtransDown() : false;
+  const midtransDown = candidates.some((c) => c.cause === 'midtrans_unavailable')
+    ? await deps.midtransDown()
+    : false;
 
   let redriven = 0;
   for (const { job, cause, orderCode, redrives } of candidates) {
     const gone =
       cause === 'payment_not_found'
-        ? orderCode !== null && (present.has(orderCode) || present.has(paymentLinkBaseOrderId(orderCode) ?? ''))
+        ? orderCode !== null &&
+          (present.has(orderCode) || present.has(paymentLinkBaseOrderId(orderCode) ?? ''))
         : cause === 'midtrans_unavailable'
           ? !midtransDown
           : true;

@@ -195,7 +195,11 @@ export interface RefundInput {
  * Records the refunds Midtrans lists for a payment: one row each, the bank confirmation added
  * when a later notification carries it. Returns how many rows were new or changed.
  */
-export async function upsertRefunds(tx: Db, paymentId: string, refunds: readonly RefundInput[]): Promise<number> {
+export async function upsertRefunds(
+  tx: Db,
+  paymentId: string,
+  refunds: readonly RefundInput[],
+): Promise<number> {
   let changed = 0;
   for (const r of refunds) {
     const rows = await tx`
