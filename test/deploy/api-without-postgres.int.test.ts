@@ -33,7 +33,7 @@ describe('the API process while Postgres refuses connections', () => {
         REDIS_ALLOW_EVICTION: 'true',
         QUEUE_PREFIX: prefix,
         MIDTRANS_SERVER_KEY: TEST_SERVER_KEY,
-        ADMIN_TOKEN: 'a'.repeat(40),
+        ADMIN_TOKEN: 'prod-admin-token-3f9c1b7e5d2a4c6f8e0b9d7a5c3e1f2a',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
