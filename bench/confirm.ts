@@ -147,13 +147,15 @@ const common = {
 };
 const api = spawnApp('apps/api/src/main.ts', { ...common, PORT: String(apiPort), HOST: '127.0.0.1' });
 const webhook = `http://127.0.0.1:${apiPort}/webhooks/midtrans`;
+const workerPort = await freePort();
 let worker: ChildProcess | null = null;
 const startWorker = () => {
   worker = spawnApp('apps/worker/src/main.ts', {
     ...common,
     MIDTRANS_API_BASE_URL: simUrl,
     MIGRATE_ON_START: 'false',
-    METRICS_PORT: '0',
+    METRICS_PORT: String(workerPort),
+    METRICS_HOST: '127.0.0.1',
     WORKER_CONCURRENCY: values.concurrency,
     // Confirmations only: the sweep would add its own calls.
     RECONCILE_ENABLED: 'false',
