@@ -28,6 +28,22 @@ interface Managed {
   child: ChildProcess;
 }
 
+/** A short-lived admin connection that never retries and never throws an unhandled error. */
+function adminConnection(
+  port: number,
+  extra: { lazyConnect?: boolean; maxRetriesPerRequest?: number } = {},
+): Redis {
+  const redis = new Redis({
+    port,
+    host: '127.0.0.1',
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    ...extra,
+  });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -101,13 +117,7 @@ class Processes {
 }
 
 async function ping(port: number): Promise<boolean> {
-  const redis = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
+  const redis = adminConnection(port, { lazyConnect: true, maxRetriesPerRequest: 0 });
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';
@@ -119,7 +129,7 @@ async function ping(port: number): Promise<boolean> {
 }
 
 async function info(port: number, section: string): Promise<string> {
-  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = adminConnection(port);
   try {
     return await redis.info(section);
   } finally {
@@ -201,12 +211,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
       if (!processes.node(port).alive) {
         continue;
       }
-      const redis = new Redis({
-        port,
-        host: '127.0.0.1',
-        maxRetriesPerRequest: 1,
-        retryStrategy: () => null,
-      });
+      const redis = adminConnection(port);
       try {
         const slot = Number(await redis.call('CLUSTER', 'KEYSLOT', key));
         const ranges = (await redis.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
@@ -257,7 +262,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
 }
 
 async function clusterInfo(port: number): Promise<string> {
-  const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = adminConnection(port);
   try {
     return String(await redis.call('CLUSTER', 'INFO'));
   } catch {
@@ -339,12 +344,7 @@ export async function startRedisSentinel(): Promise<SentinelTopology> {
 
   const currentMaster = async (): Promise<number> => {
     for (const port of sentinelPorts) {
-      const redis = new Redis({
-        port,
-        host: '127.0.0.1',
-        maxRetriesPerRequest: 1,
-        retryStrategy: () => null,
-      });
+      const redis = adminConnection(port);
       try {
         const reply = (await redis.call('SENTINEL', 'get-master-addr-by-name', masterName)) as [
           string,
