@@ -70,6 +70,11 @@ export async function freePorts(count: number, bus = false): Promise<number[]> {
   return ports;
 }
 
+/** True when all[i] belongs to a `--replicaof host port` triple. */
+function isReplicaOf(all: readonly string[], i: number): boolean {
+  return all[i] === '--replicaof' || all[i - 1] === '--replicaof' || all[i - 2] === '--replicaof';
+}
+
 class Processes {
   readonly dir = mkdtempSync(join(tmpdir(), 'lunas-redis-'));
   private readonly managed = new Map<number, Managed>();
@@ -102,12 +107,17 @@ class Processes {
   }
 
   /** Starts the process on `port` again with its original arguments (same data directory). */
-  restart(port: number): void {
+  restart(port: number, extraArgs: readonly string[] = []): void {
     const m = this.managed.get(port);
     if (!m) {
       throw new Error(`no process on ${port}`);
     }
-    this.start(port, m.args);
+    this.start(port, [...m.args.filter((_, i, all) => !isReplicaOf(all, i)), ...extraArgs]);
+    const restarted = this.managed.get(port);
+    if (restarted) {
+      // A later restart keeps the original arguments, not this one's extras.
+      this.managed.set(port, { ...restarted, args: m.args });
+    }
   }
 
   async stopAll(): Promise<void> {
@@ -385,7 +395,9 @@ export async function startRedisSentinel(): Promise<SentinelTopology> {
       );
     },
     async restart(port) {
-      processes.restart(port);
+      // As a Sentinel-aware supervisor does: start it as a replica of the master the sentinels
+      // name now (the sentinels would convert it too, but only after their next INFO round).
+      processes.restart(port, ['--replicaof', '127.0.0.1', String(await currentMaster())]);
       await waitFor(
         async () => (await info(port, 'replication').catch(() => '')).includes('master_link_status:up'),
         { timeoutMs: 30_000, intervalMs: 200, what: `node ${port} back as a synced replica` },

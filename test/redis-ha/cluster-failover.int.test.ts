@@ -64,5 +64,5 @@ describe('a cluster master killed under load, ENQUEUE_MIN_REPLICAS=1', () => {
     console.info(
       `cluster failover: ${result.orders.length} notifications, answers ${JSON.stringify([...result.statuses])}`,
     );
-  });
+  }, 90_000);
 });
