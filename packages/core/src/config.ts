@@ -19,6 +19,10 @@ export const envBool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const boolish = envBool;
 
+/** An empty value (`VAR=` in compose or an .env file) counts as unset. */
+const unsetWhenBlank = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -48,20 +52,19 @@ export const envPieces = {
   /** redis:// (or rediss:// for TLS) URL of a standalone Redis that holds the queues. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** host:port,host:port,…: seed nodes of a Redis Cluster; selects cluster mode (REDIS_URL unused). */
-  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  REDIS_CLUSTER_NODES: unsetWhenBlank(hostPortList),
   /** host:port,…: Redis Sentinels; selects Sentinel mode with REDIS_SENTINEL_MASTER. */
-  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINELS: unsetWhenBlank(hostPortList),
   /** The master group name the sentinels monitor (required with REDIS_SENTINELS). */
-  REDIS_SENTINEL_MASTER: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only')
-    .optional(),
+  REDIS_SENTINEL_MASTER: unsetWhenBlank(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
+  ),
   /** ACL user for cluster or Sentinel-managed nodes (standalone: put it in REDIS_URL). */
-  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_USERNAME: unsetWhenBlank(z.string().min(1)),
   /** Password for cluster or Sentinel-managed nodes (standalone: put it in REDIS_URL). */
-  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_PASSWORD: unsetWhenBlank(z.string().min(1)),
   /** Password of the sentinels themselves, when they require one. */
-  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: unsetWhenBlank(z.string().min(1)),
   /** TLS to cluster or Sentinel-managed nodes (and to the sentinels); standalone uses rediss://. */
   REDIS_TLS: boolish.default(false),
   /**
