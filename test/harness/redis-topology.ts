@@ -406,3 +406,41 @@ export async function startRedisSentinel(): Promise<SentinelTopology> {
     stop: () => processes.stopAll(),
   };
 }
+
+export interface ReplicatedRedis {
+  /** redis:// URL of the master. */
+  readonly url: string;
+  readonly masterPort: number;
+  readonly replicaPort: number;
+  stop(): Promise<void>;
+}
+
+/** A standalone master with one synced replica (what ENQUEUE_MIN_REPLICAS=1 needs), no sentinels. */
+export async function startRedisWithReplica(): Promise<ReplicatedRedis> {
+  const processes = new Processes();
+  const [masterPort, replicaPort] = (await freePorts(2)) as [number, number];
+  try {
+    processes.start(masterPort, ['--port', String(masterPort), ...common]);
+    processes.start(replicaPort, [
+      '--port',
+      String(replicaPort),
+      ...common,
+      '--replicaof',
+      '127.0.0.1',
+      String(masterPort),
+    ]);
+    await waitFor(
+      async () => (await info(replicaPort, 'replication').catch(() => '')).includes('master_link_status:up'),
+      { timeoutMs: 15_000, intervalMs: 100, what: 'replica synced' },
+    );
+  } catch (error) {
+    await processes.stopAll();
+    throw error;
+  }
+  return {
+    url: `redis://127.0.0.1:${masterPort}`,
+    masterPort,
+    replicaPort,
+    stop: () => processes.stopAll(),
+  };
+}
