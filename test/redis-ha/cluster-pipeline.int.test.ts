@@ -5,6 +5,7 @@
  * and the Midtrans rate limit shared by two workers. Every key carries the `{prefix}` hash tag
  * and lives in one slot.
  */
+import { connectRedis, waitForReplicas } from '@lunas/runtime';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrder, insertPayment, readPayment, syncLogs } from '../harness/db.js';
@@ -173,6 +174,36 @@ describe('Lunas on a Redis Cluster', () => {
     const calls = rs.statusCalls.filter((c) => c.at >= since);
     expect(calls.length).toBeGreaterThanOrEqual(codes.length);
     expect(maxCallsInWindow(calls)).toBeLessThanOrEqual(RATE + 1);
+  });
+
+  it("sends ENQUEUE_MIN_REPLICAS's WAIT to the master of the prefix's slot, which has the replica", async () => {
+    const tag = `{${rs.system.prefix}}`;
+    const producer = connectRedis(
+      { kind: 'cluster', nodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false },
+      'producer',
+    );
+    try {
+      await waitFor(() => producer.status === 'ready', { what: 'cluster producer ready' });
+      for (let i = 0; i < 5; i += 1) {
+        await producer.set(`${tag}:wait-probe`, String(i));
+        expect(await waitForReplicas(producer, `${tag}:id`, 1, 2_000)).toBeGreaterThanOrEqual(1);
+      }
+    } finally {
+      producer.disconnect();
+    }
+    const master = await cluster.masterOf(`${tag}:id`);
+    const waits: Record<number, number> = {};
+    for (const port of cluster.ports) {
+      const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+      try {
+        const stats = await redis.info('commandstats');
+        waits[port] = Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      } finally {
+        redis.disconnect();
+      }
+    }
+    expect(waits[master]).toBe(5);
+    expect(Object.values(waits).reduce((a, b) => a + b, 0)).toBe(5);
   });
 
   it('lists the queues in Bull Board and keeps every key under one hash tag in one slot', async () => {
