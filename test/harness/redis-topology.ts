@@ -28,6 +28,13 @@ interface Managed {
   child: ChildProcess;
 }
 
+/** Data nodes started with a password (requirepass): their admin connections authenticate. */
+const passwordOfPort = new Map<number, string>();
+
+/** `--requirepass` and `--masterauth` for data nodes of a topology started with a password. */
+const authArgs = (password: string | undefined): string[] =>
+  password ? ['--requirepass', password, '--masterauth', password] : [];
+
 /** A short-lived admin connection that never retries and never throws an unhandled error. */
 function adminConnection(
   port: number,
@@ -38,6 +45,7 @@ function adminConnection(
     host: '127.0.0.1',
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
+    ...(passwordOfPort.has(port) ? { password: passwordOfPort.get(port) } : {}),
     ...extra,
   });
   redis.on('error', () => undefined);
@@ -165,12 +173,18 @@ export interface ClusterTopology {
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<ClusterTopology> {
+export async function startRedisCluster(
+  options: { nodeTimeoutMs?: number; password?: string } = {},
+): Promise<ClusterTopology> {
   const processes = new Processes();
   const ports = await freePorts(6, true);
   try {
     for (const port of ports) {
+      if (options.password) {
+        passwordOfPort.set(port, options.password);
+      }
       processes.start(port, [
+        ...authArgs(options.password),
         '--port',
         String(port),
         ...common,
@@ -197,6 +211,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         '--cluster-replicas',
         '1',
         '--cluster-yes',
+        ...(options.password ? ['-a', options.password, '--no-auth-warning'] : []),
       ],
       { timeout: 30_000 },
     );
@@ -267,7 +282,10 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         { timeoutMs: 20_000, intervalMs: 200, what: `node ${port} back as a synced replica` },
       );
     },
-    stop: () => processes.stopAll(),
+    async stop() {
+      await processes.stopAll();
+      ports.forEach((port) => passwordOfPort.delete(port));
+    },
   };
 }
 
@@ -300,16 +318,21 @@ export interface SentinelTopology {
   stop(): Promise<void>;
 }
 
-export async function startRedisSentinel(): Promise<SentinelTopology> {
+export async function startRedisSentinel(options: { password?: string } = {}): Promise<SentinelTopology> {
   const processes = new Processes();
   const [masterPort, replicaPort, ...sentinelPorts] = (await freePorts(5)) as [number, number, ...number[]];
   const masterName = 'lunasmaster';
+  if (options.password) {
+    passwordOfPort.set(masterPort, options.password);
+    passwordOfPort.set(replicaPort, options.password);
+  }
   try {
-    processes.start(masterPort, ['--port', String(masterPort), ...common]);
+    processes.start(masterPort, ['--port', String(masterPort), ...common, ...authArgs(options.password)]);
     processes.start(replicaPort, [
       '--port',
       String(replicaPort),
       ...common,
+      ...authArgs(options.password),
       '--replicaof',
       '127.0.0.1',
       String(masterPort),
@@ -327,6 +350,7 @@ export async function startRedisSentinel(): Promise<SentinelTopology> {
           'bind 127.0.0.1',
           'protected-mode no',
           `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+          ...(options.password ? [`sentinel auth-pass ${masterName} ${options.password}`] : []),
           `sentinel down-after-milliseconds ${masterName} 1000`,
           `sentinel failover-timeout ${masterName} 5000`,
           `sentinel parallel-syncs ${masterName} 1`,
@@ -403,7 +427,11 @@ export async function startRedisSentinel(): Promise<SentinelTopology> {
         { timeoutMs: 30_000, intervalMs: 200, what: `node ${port} back as a synced replica` },
       );
     },
-    stop: () => processes.stopAll(),
+    async stop() {
+      await processes.stopAll();
+      passwordOfPort.delete(masterPort);
+      passwordOfPort.delete(replicaPort);
+    },
   };
 }
 

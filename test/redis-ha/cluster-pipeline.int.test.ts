@@ -21,18 +21,21 @@ import { waitFor } from '../harness/wait-for.js';
 
 const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const RATE = 5;
+// The cluster's nodes require a password (requirepass / masterauth): REDIS_PASSWORD reaches every connection.
+const PASSWORD = 'cluster-node-password-0123';
 
 let cluster: ClusterTopology;
 let rs: ReconcileSystem;
 let probe: Cluster;
 
 beforeAll(async () => {
-  cluster = await startRedisCluster();
+  cluster = await startRedisCluster({ password: PASSWORD });
   rs = await startReconcileSystem({
     label: 'rhacl',
     workers: 2,
     env: {
       REDIS_CLUSTER_NODES: cluster.nodesEnv,
+      REDIS_PASSWORD: PASSWORD,
       // A 10 s first backoff: a notification applied within seconds of its row is the fast path.
       NOTIFICATION_BACKOFF_MS: '10000',
       MIDTRANS_RATE_LIMIT: String(RATE),
@@ -40,7 +43,10 @@ beforeAll(async () => {
       RECONCILE_MIN_AGE_MS: '0',
     },
   });
-  probe = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
+  probe = new Cluster(
+    cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+    { redisOptions: { password: PASSWORD } },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -59,7 +65,7 @@ const paid = (code: string) =>
 async function prefixedKeys(): Promise<{ key: string; port: number }[]> {
   const found: { key: string; port: number }[] = [];
   for (const port of cluster.ports) {
-    const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+    const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, password: PASSWORD });
     try {
       if ((await redis.info('replication')).includes('role:master')) {
         const keys = await redis.keys(`*${rs.system.prefix}*`);
@@ -179,7 +185,12 @@ describe('Lunas on a Redis Cluster', () => {
   it("sends ENQUEUE_MIN_REPLICAS's WAIT to the master of the prefix's slot, which has the replica", async () => {
     const tag = `{${rs.system.prefix}}`;
     const producer = connectRedis(
-      { kind: 'cluster', nodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })), tls: false },
+      {
+        kind: 'cluster',
+        nodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+        password: PASSWORD,
+        tls: false,
+      },
       'producer',
     );
     try {
@@ -194,7 +205,7 @@ describe('Lunas on a Redis Cluster', () => {
     const master = await cluster.masterOf(`${tag}:id`);
     const waits: Record<number, number> = {};
     for (const port of cluster.ports) {
-      const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+      const redis = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, password: PASSWORD });
       try {
         const stats = await redis.info('commandstats');
         waits[port] = Number(/cmdstat_wait:calls=(\d+)/.exec(stats)?.[1] ?? 0);
@@ -218,5 +229,6 @@ describe('Lunas on a Redis Cluster', () => {
     expect(keys.filter((k) => !k.key.startsWith(tag))).toEqual([]);
     expect(new Set(keys.map((k) => k.port)).size).toBe(1);
     expect(keys.map((k) => k.key)).toContain(`${tag}midtrans:rate`);
+    expect(rs.system.logs.lines.filter((line) => line.includes(PASSWORD))).toEqual([]);
   });
 });

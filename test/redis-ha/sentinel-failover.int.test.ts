@@ -12,16 +12,19 @@ import { startSystem, type TestSystem } from '../harness/system.js';
 import { waitFor } from '../harness/wait-for.js';
 import { notificationsUnderFault, paidCount } from './failover-load.js';
 
+const PASSWORD = 'sentinel-node-password-0123';
 let sentinel: SentinelTopology;
 let system: TestSystem;
 
 beforeAll(async () => {
-  sentinel = await startRedisSentinel();
+  // The data nodes require a password (the sentinels know it): REDIS_PASSWORD reaches every connection.
+  sentinel = await startRedisSentinel({ password: PASSWORD });
   system = await startSystem({
     label: 'rhasnf',
     env: {
       REDIS_SENTINELS: sentinel.sentinelsEnv,
       REDIS_SENTINEL_MASTER: sentinel.masterName,
+      REDIS_PASSWORD: PASSWORD,
       ENQUEUE_MIN_REPLICAS: '1',
       ENQUEUE_TIMEOUT_MS: '2000',
       RECONCILE_ENABLED: 'false',
@@ -61,6 +64,7 @@ describe('the Sentinel-managed master killed under load, ENQUEUE_MIN_REPLICAS=1'
       intervalMs: 200,
       what: 'every accepted notification applied',
     });
+    expect(system.logs.lines.filter((line) => line.includes(PASSWORD))).toEqual([]);
     console.info(
       `sentinel failover: ${result.orders.length} notifications, answers ${JSON.stringify([...result.statuses])}`,
     );
