@@ -182,6 +182,22 @@ describe('Lunas on a Redis Cluster', () => {
     expect(maxCallsInWindow(calls)).toBeLessThanOrEqual(RATE + 1);
   });
 
+  it('opens one circuit for both workers while Get Status fails, and recovers without a loss', async () => {
+    const codes = ['CL-5XX-1', 'CL-5XX-2', 'CL-5XX-3'];
+    for (const code of codes) {
+      await chargedOrder(rs, code);
+      rs.sim.faults.set({ drop: true, statusApi: { respond: 503, durationMs: 3_000 } }, { orderId: code });
+      await rs.sim.pay(code);
+    }
+    // The circuit is one hash under the prefix's tag, in the cluster, read by both workers.
+    await waitFor(
+      async () => Number(await probe.hget(`{${rs.system.prefix}}:midtrans:circuit`, 'openUntil')) > 0,
+      { timeoutMs: 8_000, what: 'circuit opened in the cluster' },
+    );
+    await Promise.all(codes.map(paid));
+    expect(rs.system.logs.lines.some((l) => l.includes('Midtrans circuit closed'))).toBe(true);
+  });
+
   it("sends ENQUEUE_MIN_REPLICAS's WAIT to the master of the prefix's slot, which has the replica", async () => {
     const tag = `{${rs.system.prefix}}`;
     const producer = connectRedis(
