@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --orders 2000 --seed 1 --duration 60]`
+ * `npm run chaos [-- --orders 2000 --seed 1 --duration 60 --redis standalone|cluster|sentinel]`
  *
  * The whole of Lunas under realistic Midtrans behaviour and real faults, ending with the
  * database compared to Midtrans's truth (the simulator's). Runs: a Redis of its own (AOF on,
@@ -24,6 +24,7 @@ import { Managed, freePort, waitUntil } from './processes.js';
 import { startPgProxy } from './pg-proxy.js';
 import { chargeFor, planOrders, prng, retryChargeFor, type OrderPlan } from './scenario.js';
 import { RUN_SOURCES } from '../run-sources.js';
+import { parseRedisKind, startChaosTopology } from './redis-topology.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     duration: { type: 'string', default: '0' },
     'converge-timeout': { type: 'string', default: '120' },
+    redis: { type: 'string', default: 'standalone' },
     'pg-url': {
       type: 'string',
       default: process.env.CHAOS_PG_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432',
@@ -84,6 +86,9 @@ redis.start();
 const probe = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
 probe.on('error', () => undefined);
 await waitUntil(async () => (await probe.ping()) === 'PONG', 10_000, 'redis');
+// --redis cluster|sentinel: the processes use that topology instead (scripts/chaos/redis-topology.ts).
+const redisKind = parseRedisKind(values.redis);
+const topology = redisKind === 'standalone' ? null : await startChaosTopology(redisKind, PREFIX);
 
 // 2. A fresh database, and a proxy in front of it for the workers.
 const dbName = `lunas_chaos_${randomBytes(4).toString('hex')}`;
@@ -118,6 +123,7 @@ const common = {
   MIGRATE_ON_START: 'false',
   LOG_LEVEL: 'info',
   SHUTDOWN_TIMEOUT_MS: '10000',
+  ...topology?.env,
 };
 const apiPorts = [await freePort(), await freePort()];
 const apis = apiPorts.map(
@@ -166,7 +172,7 @@ for (const url of webhookUrls) {
   await waitUntil(async () => (await fetch(url.replace('/webhooks/midtrans', '/readyz'))).ok, 30_000, url);
 }
 say(
-  `system up: redis :${redisPort}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`,
+  `system up: ${topology?.describe ?? `redis :${redisPort}`}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`,
 );
 
 // 4. Faults, on a timeline across the drive phase.
@@ -213,7 +219,12 @@ const faultLoop = (async () => {
       await apis[1]!.restart('SIGTERM');
       windows.apiRestart.push([stopping, Date.now() + 1_000]);
     }
-    if (due('redis', 0.5)) {
+    if (topology && due('redis', 0.5)) {
+      fault(topology.faultLabel);
+      const down = Date.now();
+      await topology.fault();
+      windows.redisDown.push([down, Date.now() + 4_000]);
+    } else if (!topology && due('redis', 0.5)) {
       fault('SIGKILL redis, restart after 2 s (same AOF)');
       const down = Date.now();
       await redis.stop('SIGKILL');
@@ -489,7 +500,10 @@ const [viaReconcile] = await sql<
 const outcomes = await sql<
   { outcome: string; n: string }[]
 >`SELECT outcome, count(*)::text AS n FROM core_payment_sync_logs GROUP BY outcome ORDER BY outcome`;
-const notifications = new Queue(QUEUES.notifications, { connection: { url: redisUrl }, prefix: PREFIX });
+const notifications = new Queue(QUEUES.notifications, {
+  connection: topology?.connection() ?? { url: redisUrl },
+  prefix: topology?.prefix ?? PREFIX,
+});
 const completed = await notifications.getJobs(['completed'], 0, -1);
 const retried = completed.filter((j) => j.attemptsMade > 1).length;
 const failedNow = await notifications.getFailedCount();
@@ -559,6 +573,7 @@ await Promise.all([...apis, ...workers].map((p) => p.close()));
 await sim.close();
 probe.disconnect();
 await redis.close();
+await topology?.stop();
 await proxy.close();
 await sql.end({ timeout: 5 });
 await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);

@@ -1,5 +1,12 @@
 /** API configuration: a zod schema over the environment, parsed once by main.ts. */
-import { envInt, envPieces, NOTIFICATION_RETRY_DEFAULTS, parseEnv, resolveServerKey } from '@lunas/core';
+import {
+  envInt,
+  envPieces,
+  NOTIFICATION_RETRY_DEFAULTS,
+  parseEnv,
+  resolveRedisTopology,
+  resolveServerKey,
+} from '@lunas/core';
 import { z } from 'zod';
 
 const int = envInt;
@@ -91,7 +98,7 @@ export const apiEnvSchema = z
     }
   })
   .transform((env) => ({
-    ...env,
+    ...resolveRedisTopology(env),
     MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY),
   }));
 

@@ -1,5 +1,5 @@
 /** Worker configuration: a zod schema over the environment, parsed once by main.ts. */
-import { envBool, envInt, envPieces, parseEnv, resolveServerKey } from '@lunas/core';
+import { envBool, envInt, envPieces, parseEnv, resolveRedisTopology, resolveServerKey } from '@lunas/core';
 import { z } from 'zod';
 
 const int = envInt;
@@ -89,7 +89,7 @@ export const workerEnvSchema = z
     ALERT_TIMEOUT_MS: int(100, 60_000).default(5_000),
   })
   .transform((env) => ({
-    ...env,
+    ...resolveRedisTopology(env),
     MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY),
     RECONCILE_MAX_PER_SWEEP:
       env.RECONCILE_MAX_PER_SWEEP ??

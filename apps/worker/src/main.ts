@@ -1,6 +1,12 @@
 /** Worker process entry: env → config → migrations → consumers → health endpoints → wait for a signal. */
 import { migrateOnStart, toDatabaseStartError } from '@lunas/db';
-import { createLogger, createWorkerRedis, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
+import {
+  createLogger,
+  createWorkerRedis,
+  loadConfigOrExit,
+  onShutdownSignal,
+  redisTargetOf,
+} from '@lunas/runtime';
 import { loadWorkerConfig } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { startWorker } from './worker.js';
@@ -20,7 +26,7 @@ if (config.MIGRATE_ON_START) {
 }
 const handle = await startWorker(config, logger);
 let closing = false;
-const healthRedis = config.METRICS_PORT > 0 ? createWorkerRedis(config.REDIS_URL, logger) : null;
+const healthRedis = config.METRICS_PORT > 0 ? createWorkerRedis(redisTargetOf(config), logger) : null;
 const health = healthRedis
   ? await startHealthServer(config.METRICS_PORT, config.METRICS_HOST, {
       isClosing: () => closing,

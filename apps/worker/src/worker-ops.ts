@@ -17,6 +17,7 @@ import {
   createMetrics,
   createPaymentEventPublisher,
   createWorkerRedis,
+  redisTargetOf,
   type LunasMetrics,
   type Logger,
 } from '@lunas/runtime';
@@ -62,7 +63,7 @@ export function startWorkerOps(deps: {
   const { config, logger, sql } = deps;
   const prefix = config.QUEUE_PREFIX;
   const metrics = createMetrics({ role: 'worker' });
-  const redis = createWorkerRedis(config.REDIS_URL, logger);
+  const redis = createWorkerRedis(redisTargetOf(config), logger);
   const events = createPaymentEventPublisher(redis, prefix, logger);
 
   const webhookUrl = config.ALERT_WEBHOOK_URL;
@@ -92,7 +93,7 @@ export function startWorkerOps(deps: {
   let alertWorkerRedis: ReturnType<typeof createWorkerRedis> | null = null;
   let alertWorker: Worker<AlertJobData> | null = null;
   if (webhookUrl) {
-    alertWorkerRedis = createWorkerRedis(config.REDIS_URL, logger);
+    alertWorkerRedis = createWorkerRedis(redisTargetOf(config), logger);
     alertWorker = new Worker<AlertJobData>(
       ALERT_QUEUES.alerts,
       createDeliverAlertProcessor({ webhookUrl, timeoutMs: config.ALERT_TIMEOUT_MS, logger, metrics }),

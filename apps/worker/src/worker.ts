@@ -4,7 +4,7 @@
  */
 import { JOBS, QUEUES, type NotificationJobData } from '@lunas/core';
 import { createSql, type Sql } from '@lunas/db';
-import { createWorkerRedis, type Logger } from '@lunas/runtime';
+import { createWorkerRedis, redisTargetOf, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import { AwaitingPayments } from './awaiting-payments.js';
 import { createFleetMidtrans } from './midtrans.js';
@@ -42,8 +42,8 @@ export async function startWorker(
     max: config.WORKER_CONCURRENCY + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0),
     logger,
   });
-  const workerRedis = createWorkerRedis(config.REDIS_URL, logger);
-  const queueRedis = createWorkerRedis(config.REDIS_URL, logger);
+  const workerRedis = createWorkerRedis(redisTargetOf(config), logger);
+  const queueRedis = createWorkerRedis(redisTargetOf(config), logger);
   const prefix = config.QUEUE_PREFIX;
   const notificationQueue = new Queue(QUEUES.notifications, { connection: queueRedis, prefix });
   notificationQueue.on('error', (error) =>

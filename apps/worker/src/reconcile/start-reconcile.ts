@@ -13,7 +13,7 @@ import {
 } from '@lunas/core';
 import type { Sql } from '@lunas/db';
 import type { CircuitBreaker, MidtransClient } from '@lunas/midtrans';
-import { createWorkerRedis, type Logger } from '@lunas/runtime';
+import { createWorkerRedis, redisTargetOf, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config.js';
 import type { ApplyStatusResult, PaidWatch } from '../sync/apply-status.js';
@@ -44,9 +44,9 @@ export async function startReconcile(deps: StartReconcileDeps): Promise<Reconcil
   const { config, sql } = deps;
   const logger = deps.logger.child({ component: 'reconcile' });
   const prefix = config.QUEUE_PREFIX;
-  const redis = createWorkerRedis(config.REDIS_URL, logger);
-  const sweepRedis = createWorkerRedis(config.REDIS_URL, logger);
-  const reconcileRedis = createWorkerRedis(config.REDIS_URL, logger);
+  const redis = createWorkerRedis(redisTargetOf(config), logger);
+  const sweepRedis = createWorkerRedis(redisTargetOf(config), logger);
+  const reconcileRedis = createWorkerRedis(redisTargetOf(config), logger);
 
   const { midtrans, circuit } = deps;
 
