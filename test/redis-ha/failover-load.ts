@@ -1,12 +1,11 @@
 /**
- * Notifications under load while a Redis master is SIGKILLed: senders post signed settlements
- * like Midtrans does (a 503 is retried after a short pause, a 200 is final), `fault` runs once
+ * Notifications under load while a Redis master is SIGKILLed: senders post the simulator's signed
+ * settlements like Midtrans does (a 503 is retried after a short pause, a 200 is final), `fault` runs once
  * a share of them is in, and the caller checks the result: which answers were seen, and
  * whether every notification answered 200 was applied by the worker.
  */
-import { randomUUID } from 'node:crypto';
 import { insertOrder, insertPayment } from '../harness/db.js';
-import { signedNotification } from '../harness/notifications.js';
+import { notificationOf, vaCharge } from '../harness/midtrans.js';
 import type { TestSystem } from '../harness/system.js';
 
 export interface LoadResult {
@@ -34,19 +33,12 @@ export async function notificationsUnderFault(
   const orders: { code: string; body: string }[] = [];
   for (let i = 0; i < options.orders; i += 1) {
     const code = `${options.label}-${i}`;
-    const transactionId = randomUUID();
     const order = await insertOrder(system.db.sql, code);
-    await insertPayment(system.db.sql, order.orderId, transactionId);
-    orders.push({
-      code,
-      body: JSON.stringify(
-        signedNotification({
-          order_id: code,
-          transaction_status: 'settlement',
-          transaction_id: transactionId,
-        }),
-      ),
-    });
+    await insertPayment(system.db.sql, order.orderId);
+    // A settled transaction at the simulator, whose Get Status confirms the notification.
+    await vaCharge(system.sim, code);
+    await system.sim.pay(code);
+    orders.push({ code, body: JSON.stringify(notificationOf(system.sim, code)) });
   }
   const statuses = new Map<number, number>();
   const accepted: string[] = [];
