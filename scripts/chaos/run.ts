@@ -286,13 +286,18 @@ const watcher = (async () => {
   }
 })();
 const plans = planOrders(ORDERS, SEED, apis.length);
+// Idempotent, because the shop's inserts are retried through the Postgres outage: an insert
+// whose commit succeeded just before its connection was dropped must not fail the retry.
 const insertOrder = async (o: OrderPlan) =>
   (
-    await sql<
-      { id: string }[]
-    >`INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount}) RETURNING id`
+    await sql<{ id: string }[]>`
+      INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount})
+      ON CONFLICT (order_code) DO UPDATE SET order_code = EXCLUDED.order_code
+      RETURNING id`
   )[0]!.id;
-const insertPayment = (orderId: string) => sql`INSERT INTO order_payments (order_id) VALUES (${orderId})`;
+const insertPayment = (orderId: string) =>
+  sql`INSERT INTO order_payments (order_id)
+      SELECT ${orderId} WHERE NOT EXISTS (SELECT 1 FROM order_payments WHERE order_id = ${orderId})`;
 const withDbRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
   // The shop's own inserts also meet the Postgres outage; like a shop, retry them.
   for (let i = 0; ; i += 1) {
