@@ -297,7 +297,7 @@ const insertOrder = async (o: OrderPlan) =>
   )[0]!.id;
 const insertPayment = (orderId: string) =>
   sql`INSERT INTO order_payments (order_id)
-      SELECT ${orderId} WHERE NOT EXISTS (SELECT 1 FROM order_payments WHERE order_id = ${orderId})`;
+      SELECT ${orderId}::bigint WHERE NOT EXISTS (SELECT 1 FROM order_payments WHERE order_id = ${orderId})`;
 const withDbRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
   // The shop's own inserts also meet the Postgres outage; like a shop, retry them.
   for (let i = 0; ; i += 1) {
