@@ -58,14 +58,18 @@ export const apiEnvSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     /** Bearer token of the /admin routes (≥ 32 chars). Unset: admin routes off (refused in production). */
-    ADMIN_TOKEN: z
-      .string()
-      .min(32, 'ADMIN_TOKEN must be at least 32 characters')
-      .refine(
-        (token) => isStrongToken(token),
-        `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
-      )
-      .optional(),
+    // An empty value (`ADMIN_TOKEN=` in compose or an .env file) counts as unset.
+    ADMIN_TOKEN: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .string()
+        .min(32, 'ADMIN_TOKEN must be at least 32 characters')
+        .refine(
+          (token) => isStrongToken(token),
+          `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
+        )
+        .optional(),
+    ),
     /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
     MANUAL_SYNC_WAIT_MS: int(100, 60_000).default(10_000),
     // Operations surface (docs/operations.md).
