@@ -46,6 +46,7 @@ import {
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AwaitingPayments } from '../awaiting-payments.js';
+import { logResult, shortId } from './log-result.js';
 import {
   applyMidtransStatus,
   recordWithoutChange,
@@ -71,11 +72,6 @@ export interface ProcessNotificationDeps {
    */
   readonly notFoundAttempts?: number;
 }
-
-/** Most characters of an order id that go into a log line. */
-const LOG_ID_MAX = 64;
-const shortId = (id: string): string =>
-  id.length > LOG_ID_MAX ? `${id.slice(0, LOG_ID_MAX)}…(${id.length})` : id;
 
 export function createNotificationProcessor(deps: ProcessNotificationDeps) {
   const notFoundAttempts = deps.notFoundAttempts ?? 3;
@@ -334,32 +330,4 @@ function claimText(n: MidtransNotification): string {
   const status = n.transaction_status.trim().toLowerCase();
   const fraud = n.fraud_status?.trim().toLowerCase();
   return fraud ? `${status}/${fraud}` : status;
-}
-
-export function logResult(logger: Logger, result: ApplyStatusResult, midtransStatus: string): void {
-  const fields = {
-    orderCode: shortId(result.orderCode),
-    paymentId: result.paymentId,
-    outcome: result.outcome,
-    from: result.from,
-    to: result.to,
-    midtransStatus,
-    ...(result.mismatch ? { mismatch: result.mismatch } : {}),
-    ...(result.paymentCreated ? { paymentCreated: true } : {}),
-  };
-  if (result.reversal) {
-    logger.error(
-      { ...fields, reversal: true },
-      'Midtrans reversed a paid payment; treat the order as unpaid',
-    );
-  } else if (result.outcome === 'rejected') {
-    logger.error(
-      { ...fields, reasonCode: result.reasonCode, reason: result.reason },
-      'payment result rejected',
-    );
-  } else if (result.mismatch) {
-    logger.error(fields, 'payment on the mismatch ledger');
-  } else {
-    logger.info(fields, 'payment result recorded');
-  }
 }

@@ -43,7 +43,7 @@ import {
 } from '@lunas/midtrans';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { logResult } from '../processors/process-notification.js';
+import { logResult } from './log-result.js';
 import { applyMidtransStatus, type ApplyStatusResult, type PaidWatch } from '../sync/apply-status.js';
 
 export interface ReconcilePaymentDeps {
