@@ -32,6 +32,7 @@ import {
   recordNotFoundCheck,
   recordStatusCheck,
   stopPaidWatch,
+  type PaymentForCheck,
   type Sql,
 } from '@lunas/db';
 import {
@@ -40,6 +41,7 @@ import {
   withoutSignature,
   type MidtransClient,
   type StatusBody,
+  type StatusResult,
 } from '@lunas/midtrans';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -97,8 +99,13 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
       await stopPaidWatch(deps.sql, paymentId);
       return skipped(payment.paymentStatus);
     }
-    const nextCheckAt = new Date(now().getTime() + nextCheckDelayMs(payment.checkCount, deps.cadenceMs));
-    const fields = { paymentId, orderCode: payment.orderCode, syncType, jobId: job.id };
+    const check: Check = {
+      job,
+      payment,
+      syncType,
+      nextCheckAt: new Date(now().getTime() + nextCheckDelayMs(payment.checkCount, deps.cadenceMs)),
+      fields: { paymentId, orderCode: payment.orderCode, syncType, jobId: job.id },
+    };
 
     // By a transaction id Midtrans confirmed (or the shop set), else by order id: never by an
     // id taken from an unconfirmed notification. A person waiting goes ahead of the sweep.
@@ -110,58 +117,13 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
     );
     switch (result.kind) {
       case 'found':
-      case 'expired': {
-        if (result.signature === 'invalid') {
-          await postponeCheck(deps.sql, paymentId, nextCheckAt);
-          deps.logger.error(
-            { ...fields, alert: true },
-            'Get Status answer carries a wrong signature_key; not applied',
-          );
-          throw new UnrecoverableError('Get Status answer has an invalid signature_key');
-        }
-        const answerOrder = result.status.order_id;
-        if (answerOrder !== payment.orderCode && paymentLinkBaseOrderId(answerOrder) !== payment.orderCode) {
-          await postponeCheck(deps.sql, paymentId, nextCheckAt);
-          deps.logger.error(
-            { ...fields, alert: true },
-            'Get Status answered for another order than the payment belongs to; not applied',
-          );
-          throw new UnrecoverableError('Get Status answer belongs to another order');
-        }
-        return applyAnswer(job, payment.orderCode, result.status, result.body, nextCheckAt);
-      }
-      case 'not_found': {
-        const { flagged, stopped } = await recordNotFoundCheck(deps.sql, {
-          paymentId,
-          nextCheckAt,
-          flagAfterMs: deps.unknownAfterMs,
-          rearm: syncType === 'manual',
-        });
-        if (flagged) {
-          deps.logger.error(
-            { ...fields, mismatch: flagged, stopped, unknownAfterMs: deps.unknownAfterMs },
-            flagged === 'paid_not_in_midtrans'
-              ? 'Lunas records this payment as paid, but Midtrans does not know it; on the mismatch ledger'
-              : 'Midtrans does not know this payment past its expiry; flagged, and no longer polled until re-armed',
-          );
-          deps.onMismatch?.(flagged, payment.orderCode, paymentId);
-        } else {
-          deps.logger.info(fields, 'Midtrans does not know this payment (yet)');
-        }
-        return {
-          paymentId,
-          orderCode: payment.orderCode,
-          outcome: 'not_found',
-          updated: false,
-          from: payment.paymentStatus,
-          to: payment.paymentStatus,
-          midtransStatus: null,
-          mismatch: flagged,
-        };
-      }
+      case 'expired':
+        return onAnswer(deps, check, result, now);
+      case 'not_found':
+        return onNotFound(deps, check);
       case 'unauthorized':
       case 'failed': {
-        await postponeCheck(deps.sql, paymentId, nextCheckAt);
+        await postponeCheck(deps.sql, paymentId, check.nextCheckAt);
         throw new UnrecoverableError(
           `Midtrans refused Get Status (${result.kind === 'failed' ? result.httpStatus : 401}): ${result.message}`,
         );
@@ -170,82 +132,164 @@ export function createReconcilePaymentProcessor(deps: ReconcilePaymentDeps) {
         await deps.queue.rateLimit(result.retryInMs);
         throw Worker.RateLimitError();
       }
-      case 'retryable': {
-        if (result.reason === 'rate_limited' || result.reason === 'local_rate_limit') {
-          await deps.queue.rateLimit(result.retryAfterMs ?? deps.backoffMs);
-          throw Worker.RateLimitError();
-        }
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-          // Last attempt: the job fails, and the payment waits for its next cadence step.
-          await postponeCheck(deps.sql, paymentId, nextCheckAt);
-        }
-        throw new Error(
-          `Midtrans Get Status ${result.reason}${result.httpStatus ? ` (${result.httpStatus})` : ''}`,
-        );
-      }
+      case 'retryable':
+        return onRetryable(deps, check, result);
     }
   };
+}
 
-  async function applyAnswer(
-    job: Job<ReconcileJobData>,
-    orderCode: string,
-    status: StatusBody,
-    body: Record<string, unknown>,
-    nextCheckAt: Date,
-  ): Promise<ReconcileJobResult> {
-    const { paymentId, syncType } = job.data;
-    let applied: ApplyStatusResult;
-    try {
-      applied = await applyMidtransStatus(
-        deps.sql,
-        {
-          syncType,
-          status: toNotification(status),
-          payload: withoutSignature(body),
-          jobId: job.id ?? null,
-          ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
-        },
-        now,
-      );
-    } catch (error) {
-      // The order has no payment row at all (the shop deleted it?): leave it to a person.
-      if (isAppError(error) && error.code === 'LUNAS_ERR_PAYMENT_NOT_FOUND') {
-        await postponeCheck(deps.sql, paymentId, nextCheckAt);
-        deps.logger.warn({ paymentId, orderCode }, 'Get Status answer matches no payment row');
-        throw new UnrecoverableError(error.message);
-      }
-      throw error;
-    }
-    if (applied.paymentId === paymentId) {
-      await recordStatusCheck(deps.sql, {
-        paymentId,
-        nextCheckAt,
-        midtransStatus: status.transaction_status,
-        fraudStatus: status.fraud_status ?? null,
-        statusCode: status.status_code,
-        grossAmount: status.gross_amount,
-      });
-    } else {
-      // Asked by order id, Midtrans answered about another transaction of the order (its newest);
-      // that answer was applied to its own payment row. This one is due again on the cadence.
-      await postponeCheck(deps.sql, paymentId, nextCheckAt);
-      deps.logger.info(
-        { paymentId, orderCode, answeredPaymentId: applied.paymentId },
-        'Get Status answered for another transaction of the order; applied there',
-      );
-    }
-    logResult(deps.logger, applied, status.transaction_status);
-    deps.onApplied?.(applied);
-    const dbStatus = applied.outcome === 'applied' && applied.to ? applied.to : applied.from;
-    return {
-      paymentId,
-      orderCode,
-      outcome: applied.outcome,
-      updated: applied.outcome === 'applied',
-      from: applied.from,
-      to: dbStatus,
-      midtransStatus: status.transaction_status,
-      mismatch: applied.mismatch,
-    };
+/** One check in progress: the job, the payment as loaded, and when it is due next. */
+interface Check {
+  readonly job: Job<ReconcileJobData>;
+  readonly payment: PaymentForCheck;
+  readonly syncType: ReconcileJobData['syncType'];
+  readonly nextCheckAt: Date;
+  readonly fields: Record<string, unknown>;
+}
+
+type Answer<K extends StatusResult['kind']> = Extract<StatusResult, { kind: K }>;
+
+/** found / 407 expired: check the answer is this payment's, then apply it. */
+async function onAnswer(
+  deps: ReconcilePaymentDeps,
+  check: Check,
+  result: Answer<'found' | 'expired'>,
+  now: () => Date,
+): Promise<ReconcileJobResult> {
+  const { payment, nextCheckAt, fields } = check;
+  if (result.signature === 'invalid') {
+    await postponeCheck(deps.sql, payment.paymentId, nextCheckAt);
+    deps.logger.error(
+      { ...fields, alert: true },
+      'Get Status answer carries a wrong signature_key; not applied',
+    );
+    throw new UnrecoverableError('Get Status answer has an invalid signature_key');
   }
+  const answerOrder = result.status.order_id;
+  if (answerOrder !== payment.orderCode && paymentLinkBaseOrderId(answerOrder) !== payment.orderCode) {
+    await postponeCheck(deps.sql, payment.paymentId, nextCheckAt);
+    deps.logger.error(
+      { ...fields, alert: true },
+      'Get Status answered for another order than the payment belongs to; not applied',
+    );
+    throw new UnrecoverableError('Get Status answer belongs to another order');
+  }
+  return applyAnswer(deps, check.job, payment.orderCode, result.status, result.body, nextCheckAt, now);
+}
+
+/** 404: record it; a paid payment, or an unknown one past its expiry, goes on the ledger. */
+async function onNotFound(deps: ReconcilePaymentDeps, check: Check): Promise<ReconcileJobResult> {
+  const { payment, fields } = check;
+  const { flagged, stopped } = await recordNotFoundCheck(deps.sql, {
+    paymentId: payment.paymentId,
+    nextCheckAt: check.nextCheckAt,
+    flagAfterMs: deps.unknownAfterMs,
+    rearm: check.syncType === 'manual',
+  });
+  if (flagged) {
+    deps.logger.error(
+      { ...fields, mismatch: flagged, stopped, unknownAfterMs: deps.unknownAfterMs },
+      flagged === 'paid_not_in_midtrans'
+        ? 'Lunas records this payment as paid, but Midtrans does not know it; on the mismatch ledger'
+        : 'Midtrans does not know this payment past its expiry; flagged, and no longer polled until re-armed',
+    );
+    deps.onMismatch?.(flagged, payment.orderCode, payment.paymentId);
+  } else {
+    deps.logger.info(fields, 'Midtrans does not know this payment (yet)');
+  }
+  return {
+    paymentId: payment.paymentId,
+    orderCode: payment.orderCode,
+    outcome: 'not_found',
+    updated: false,
+    from: payment.paymentStatus,
+    to: payment.paymentStatus,
+    midtransStatus: null,
+    mismatch: flagged,
+  };
+}
+
+/** 429 pauses the queue fleet-wide; 5xx / timeout / network retries with backoff. */
+async function onRetryable(
+  deps: ReconcilePaymentDeps,
+  check: Check,
+  result: Answer<'retryable'>,
+): Promise<never> {
+  const { job } = check;
+  if (result.reason === 'rate_limited' || result.reason === 'local_rate_limit') {
+    await deps.queue.rateLimit(result.retryAfterMs ?? deps.backoffMs);
+    throw Worker.RateLimitError();
+  }
+  if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+    // Last attempt: the job fails, and the payment waits for its next cadence step.
+    await postponeCheck(deps.sql, check.payment.paymentId, check.nextCheckAt);
+  }
+  throw new Error(
+    `Midtrans Get Status ${result.reason}${result.httpStatus ? ` (${result.httpStatus})` : ''}`,
+  );
+}
+
+async function applyAnswer(
+  deps: ReconcilePaymentDeps,
+  job: Job<ReconcileJobData>,
+  orderCode: string,
+  status: StatusBody,
+  body: Record<string, unknown>,
+  nextCheckAt: Date,
+  now: () => Date,
+): Promise<ReconcileJobResult> {
+  const { paymentId, syncType } = job.data;
+  let applied: ApplyStatusResult;
+  try {
+    applied = await applyMidtransStatus(
+      deps.sql,
+      {
+        syncType,
+        status: toNotification(status),
+        payload: withoutSignature(body),
+        jobId: job.id ?? null,
+        ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
+      },
+      now,
+    );
+  } catch (error) {
+    // The order has no payment row at all (the shop deleted it?): leave it to a person.
+    if (isAppError(error) && error.code === 'LUNAS_ERR_PAYMENT_NOT_FOUND') {
+      await postponeCheck(deps.sql, paymentId, nextCheckAt);
+      deps.logger.warn({ paymentId, orderCode }, 'Get Status answer matches no payment row');
+      throw new UnrecoverableError(error.message);
+    }
+    throw error;
+  }
+  if (applied.paymentId === paymentId) {
+    await recordStatusCheck(deps.sql, {
+      paymentId,
+      nextCheckAt,
+      midtransStatus: status.transaction_status,
+      fraudStatus: status.fraud_status ?? null,
+      statusCode: status.status_code,
+      grossAmount: status.gross_amount,
+    });
+  } else {
+    // Asked by order id, Midtrans answered about another transaction of the order (its newest);
+    // that answer was applied to its own payment row. This one is due again on the cadence.
+    await postponeCheck(deps.sql, paymentId, nextCheckAt);
+    deps.logger.info(
+      { paymentId, orderCode, answeredPaymentId: applied.paymentId },
+      'Get Status answered for another transaction of the order; applied there',
+    );
+  }
+  logResult(deps.logger, applied, status.transaction_status);
+  deps.onApplied?.(applied);
+  const dbStatus = applied.outcome === 'applied' && applied.to ? applied.to : applied.from;
+  return {
+    paymentId,
+    orderCode,
+    outcome: applied.outcome,
+    updated: applied.outcome === 'applied',
+    from: applied.from,
+    to: dbStatus,
+    midtransStatus: status.transaction_status,
+    mismatch: applied.mismatch,
+  };
 }
