@@ -47,7 +47,23 @@ const PERMANENT_SQLSTATE = /^(21|22|23|42|0A|2F|39|3F|44)/;
  * handles (a unique violation it checks with isUniqueViolation) never reach this far.
  */
 export function isPermanentDbError(error: unknown): error is postgres.PostgresError {
-  return isPostgresError(error) && PERMANENT_SQLSTATE.test(error.code) && !isTransientDbError(error);
+  return (
+    isPostgresError(error) &&
+    PERMANENT_SQLSTATE.test(error.code) &&
+    !isTransientDbError(error) &&
+    !isRaceViolation(error)
+  );
+}
+
+/**
+ * Unique constraints a concurrent writer outside Lunas can trip, where a retry resolves it:
+ * the shop inserts a payment row with a transaction id at the moment Lunas records a row of
+ * its own for that transaction; the retry finds the shop's row and applies to it.
+ */
+const RACE_CONSTRAINTS: ReadonlySet<string> = new Set(['order_payments_transaction_id_key']);
+
+function isRaceViolation(error: postgres.PostgresError): boolean {
+  return error.code === '23505' && RACE_CONSTRAINTS.has(error.constraint_name ?? '');
 }
 
 /** One line for a permanent database failure: the SQLSTATE and Postgres's message, no values. */

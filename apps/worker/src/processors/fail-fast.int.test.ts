@@ -1,7 +1,7 @@
 /**
  * Driver errors against real Postgres and real BullMQ: a bug (CHECK or unique violation,
- * undefined column) fails the job on its first attempt with a `permanent: ` message; an outage
- * is still retried for every attempt.
+ * undefined column) fails the job on its first attempt with a `permanent: ` message; an outage,
+ * and the one unique violation a concurrent shop insert can cause, are still retried.
  */
 import { deadLetterCause, PERMANENT_FAILURE_PREFIX } from '@lunas/core';
 import { createSql, type Sql } from '@lunas/db';
@@ -29,6 +29,12 @@ const statements: Record<string, (sql: Sql) => Promise<unknown>> = {
     const code = `FF-UNIQUE-${Date.now()}`;
     await insertOrder(sql, code);
     return insertOrder(sql, code);
+  },
+  transactionRace: async (sql) => {
+    const order = await insertOrder(sql, `FF-RACE-${Date.now()}`);
+    const transactionId = `ff-race-${Date.now()}`;
+    await sql`INSERT INTO order_payments (order_id, transaction_id) VALUES (${order.orderId}, ${transactionId})`;
+    return sql`INSERT INTO order_payments (order_id, transaction_id) VALUES (${order.orderId}, ${transactionId})`;
   },
   outage: (_sql) => unreachable`SELECT 1`,
 };
@@ -87,8 +93,11 @@ describe('failFastOnDbBugs', () => {
     expect(deadLetterCause(job.failedReason)).toBe('permanent');
   });
 
-  it('an outage is retried for every attempt', async () => {
-    const job = await run('outage');
+  it.each([
+    ['an outage', 'outage'],
+    ['a concurrent insert of the same transaction id', 'transactionRace'],
+  ])('%s is retried for every attempt', async (_what, statement) => {
+    const job = await run(statement);
     expect(job.attemptsMade).toBe(4);
     expect(job.failedReason.startsWith(PERMANENT_FAILURE_PREFIX)).toBe(false);
     expect(deadLetterCause(job.failedReason)).toBe('transient');
