@@ -97,7 +97,16 @@ function startSweepWorker(deps: WorkerDeps, logger: WorkerDeps['logger']): Worke
       }
       return sweep();
     },
-    { connection: deps.consumerRedis, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 60_000 },
+    {
+      connection: deps.consumerRedis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: 1,
+      // BullMQ renews the lock while the sweep runs, so a long sweep keeps it; a short lock is
+      // what lets the next sweep start soon after a worker is killed mid-sweep (the global
+      // concurrency of 1 holds the slot until the stalled job is found).
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.STALLED_INTERVAL_MS,
+    },
   );
   logCommonEvents(worker, logger, 'sweep');
   worker.on('failed', (job, error) =>
