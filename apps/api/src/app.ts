@@ -68,7 +68,13 @@ export interface AdminDeps {
 }
 
 function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): AdminDeps {
-  const sql = createSql({ url: config.DATABASE_URL, applicationName: 'lunas-api-admin', max: 4, logger });
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    applicationName: 'lunas-api-admin',
+    max: 4,
+    logger,
+    schema: config.DATABASE_SCHEMA,
+  });
   const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, {
     connection: redis,
     prefix: config.QUEUE_PREFIX,

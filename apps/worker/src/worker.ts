@@ -39,6 +39,7 @@ export async function startWorker(
   const sql = createSql({
     url: config.DATABASE_URL,
     applicationName: 'lunas-worker',
+    schema: config.DATABASE_SCHEMA,
     max: config.WORKER_CONCURRENCY + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0),
     logger,
   });
@@ -74,6 +75,7 @@ export async function startWorker(
     onApplied,
     onUnverified: (jobId) => ops.onUnverified(jobId),
     notFoundAttempts: config.NOTIFICATION_NOT_FOUND_ATTEMPTS,
+    shopOrders: config.SHOP_ORDERS,
     ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),
   });
   const notificationWorker = new Worker<NotificationJobData>(

@@ -6,7 +6,16 @@ export {
   type CreateSqlOptions,
   type DbLogger,
 } from './client.js';
-export { migrate, loadMigrations, type Migration, type MigrateResult } from './migrate.js';
+export {
+  migrate,
+  loadMigrations,
+  migrationLockKey,
+  type Migration,
+  type MigrateOptions,
+  type MigrateResult,
+} from './migrate.js';
+export { PreflightError, preflightConflicts, tablesCreatedBy } from './preflight.js';
+export { quoteSchema, SCHEMA_NAME, SHOP_ORDERS_MODES, type ShopOrdersMode } from './schema.js';
 export { ensureDatabase } from './ensure-database.js';
 export { DatabaseStartError, migrateOnStart, toDatabaseStartError } from './migrate-on-start.js';
 export * from './errors.js';

@@ -70,6 +70,8 @@ export interface ProcessNotificationDeps {
    * before the notification is recorded as unknown to Midtrans (a dashboard test, a forgery).
    */
   readonly notFoundAttempts?: number;
+  /** SHOP_ORDERS: in adapter mode an order the view shows needs no payment row to proceed. */
+  readonly shopOrders?: 'builtin' | 'adapter';
 }
 
 /** Most characters of an order id that go into a log line. */
@@ -95,7 +97,7 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
       paymentLinkBaseOrderId(claimed.order_id),
     );
     const payments = order ? await listOrderPayments(deps.sql, order.orderId) : [];
-    if (!order || payments.length === 0) {
+    if (!order || (payments.length === 0 && deps.shopOrders !== 'adapter')) {
       await waitForPaymentRow(job, claimed);
     }
 
@@ -180,6 +182,7 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
             confirmation: withoutSignature(answer.body),
             jobId,
             ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
+            ...(deps.shopOrders ? { shopOrders: deps.shopOrders } : {}),
           });
           return finish(job, claimed, result);
         } catch (error) {

@@ -80,6 +80,11 @@ export interface ApplyStatusInput {
    * (the cadence's first step). Absent or forMs 0: no watch.
    */
   readonly paidWatch?: PaidWatch;
+  /**
+   * SHOP_ORDERS. In adapter mode the shop inserts no payment rows: a confirmed transaction of
+   * an order the view shows gets its row from Lunas even when the order has none yet.
+   */
+  readonly shopOrders?: 'builtin' | 'adapter';
 }
 
 export interface PaidWatch {
@@ -124,7 +129,7 @@ export async function applyMidtransStatus(
       true,
     );
     const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
-    if (!order || payments.length === 0) {
+    if (!order || (payments.length === 0 && input.shopOrders !== 'adapter')) {
       throw new AppError(
         'LUNAS_ERR_PAYMENT_NOT_FOUND',
         paymentNotFoundMessage(status.order_id, status.transaction_id),
