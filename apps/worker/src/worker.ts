@@ -10,6 +10,7 @@ import { AwaitingPayments } from './awaiting-payments.js';
 import { createFleetMidtrans } from './midtrans.js';
 import { listenForPaymentRows } from './payment-row-listener.js';
 import type { WorkerConfig } from './config.js';
+import { startForwardWorker } from './processors/forward-notification.js';
 import { createNotificationProcessor } from './processors/process-notification.js';
 import { paidWatchOf, startReconcile, type ReconcileHandle } from './reconcile/start-reconcile.js';
 import type { ApplyStatusResult } from './sync/apply-status.js';
@@ -142,10 +143,22 @@ export async function startWorker(
     ops.observeWorker(reconcile.sweepWorker);
   }
 
+  // Cut-over: the API's forwards to the shop's old handler (FORWARD_NOTIFICATION_URL).
+  const forward = config.FORWARD_NOTIFICATION_URL
+    ? startForwardWorker({
+        url: config.FORWARD_NOTIFICATION_URL,
+        redisUrl: config.REDIS_URL,
+        prefix,
+        timeoutMs: config.FORWARD_TIMEOUT_MS,
+        concurrency: config.FORWARD_CONCURRENCY,
+        logger,
+      })
+    : null;
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([notificationWorker.close(), reconcile?.close()]);
+      await Promise.all([notificationWorker.close(), reconcile?.close(), forward?.close()]);
       await listener.close();
       await ops.close();
       await notificationQueue.close();
