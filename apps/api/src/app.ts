@@ -2,7 +2,13 @@
  * buildApp assembles the Fastify instance from ready dependencies and never listens; main.ts
  * listens, tests use app.inject() or listen on port 0.
  */
-import { QUEUES, RECONCILE_QUEUES, type ReconcileJobData } from '@lunas/core';
+import {
+  FORWARD_QUEUES,
+  QUEUES,
+  RECONCILE_QUEUES,
+  type ForwardJobData,
+  type ReconcileJobData,
+} from '@lunas/core';
 import { createSql, type Sql } from '@lunas/db';
 import {
   createProducerRedis,
@@ -16,6 +22,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { ApiConfig } from './config.js';
 import { createEnqueue } from './enqueue.js';
 import { catalogErrorHandler, registerErrorHandler } from './errors.js';
+import { createForward, type Forward } from './forward.js';
 import { apiMetrics, timedEnqueue, webhookMetrics } from './plugins/metrics.js';
 import { createOpsDeps, type OpsDeps } from './routes/admin/deps.js';
 import { adminContext } from './routes/admin/index.js';
@@ -29,6 +36,8 @@ export interface ApiDeps {
   readonly admin: AdminDeps | null;
   /** Metrics, the payment event subscriber and Bull Board's queues (routes/admin/deps.ts). */
   readonly ops: OpsDeps;
+  /** FORWARD_NOTIFICATION_URL set: queues each accepted notification for the old handler. */
+  readonly forward: Forward | null;
   /** Closes what createApiDeps opened. */
   close(): Promise<void>;
 }
@@ -41,6 +50,12 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   });
   notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
   const admin = config.ADMIN_TOKEN ? createAdminDeps(config, redis, logger) : null;
+  const forwardQueue = config.FORWARD_NOTIFICATION_URL
+    ? new Queue<ForwardJobData>(FORWARD_QUEUES.forward, { connection: redis, prefix: config.QUEUE_PREFIX })
+    : null;
+  forwardQueue?.on('error', (error) =>
+    logger.warn({ err: { message: error.message } }, 'forward queue error'),
+  );
   const ops = createOpsDeps({
     redisTarget: redisTargetOf(config),
     prefix: config.QUEUE_PREFIX,
@@ -55,9 +70,21 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     notificationQueue,
     admin,
     ops,
+    forward: forwardQueue
+      ? createForward(
+          forwardQueue,
+          {
+            attempts: config.FORWARD_ATTEMPTS,
+            backoffMs: config.FORWARD_BACKOFF_MS,
+            timeoutMs: config.ENQUEUE_TIMEOUT_MS,
+          },
+          logger,
+        )
+      : null,
     async close() {
       await ops.close();
       await admin?.close();
+      await forwardQueue?.close().catch(() => undefined);
       await notificationQueue.close().catch(() => undefined);
       redis.disconnect();
     },
@@ -74,7 +101,13 @@ export interface AdminDeps {
 }
 
 function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): AdminDeps {
-  const sql = createSql({ url: config.DATABASE_URL, applicationName: 'lunas-api-admin', max: 4, logger });
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    applicationName: 'lunas-api-admin',
+    max: 4,
+    logger,
+    schema: config.DATABASE_SCHEMA,
+  });
   const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, {
     connection: redis,
     prefix: config.QUEUE_PREFIX,
@@ -184,6 +217,7 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
           }),
           deps.ops.metrics,
         ),
+        ...(deps.forward ? { forward: deps.forward } : {}),
       },
     });
   });

@@ -2,6 +2,7 @@
 import {
   envInt,
   envPieces,
+  FORWARD_RETRY_DEFAULTS,
   NOTIFICATION_RETRY_DEFAULTS,
   parseEnv,
   resolveRedisTopology,
@@ -91,6 +92,13 @@ export const apiEnvSchema = z
      * which the login rate limit keys on. 0: use the socket's address.
      */
     TRUST_PROXY_HOPS: int(0, 10).default(0),
+    // Cut-over (docs/adopting.md).
+    /** The shop's old notification handler: each accepted notification is passed on to it verbatim. */
+    FORWARD_NOTIFICATION_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Attempts of one forward (1 + retries). */
+    FORWARD_ATTEMPTS: int(1, 100).default(FORWARD_RETRY_DEFAULTS.attempts),
+    /** First retry delay of a forward; each retry doubles it, ms. */
+    FORWARD_BACKOFF_MS: int(10, 3_600_000).default(FORWARD_RETRY_DEFAULTS.backoffMs),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {

@@ -87,6 +87,14 @@ export const workerEnvSchema = z
     ALERT_STUCK_CHECK_MS: int(0, 24 * 3_600_000).default(60_000),
     /** Timeout of one alert delivery, ms. */
     ALERT_TIMEOUT_MS: int(100, 60_000).default(5_000),
+
+    // Cut-over (docs/adopting.md).
+    /** The shop's old notification handler; set: this process delivers the API's forward jobs. */
+    FORWARD_NOTIFICATION_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Timeout of one forward, ms. */
+    FORWARD_TIMEOUT_MS: int(100, 60_000).default(10_000),
+    /** Forwards one worker process delivers at once. */
+    FORWARD_CONCURRENCY: int(1, 64).default(4),
   })
   .transform((env) => ({
     ...resolveRedisTopology(env),

@@ -20,6 +20,7 @@ import { createWorkerDeps, type WorkerDeps } from './deps.js';
 import { observeJobs } from './ops/job-metrics.js';
 import { observeMidtrans } from './ops/midtrans-metrics.js';
 import { createResultFanOut } from './ops/payment-results.js';
+import { startForwardWorker } from './processors/forward-notification.js';
 import type { ApplyStatusResult } from './sync/apply-status.js';
 
 /** The operations side of a worker process, as tests and the health server see it. */
@@ -76,6 +77,17 @@ export async function startWorker(
   await fastPath.listener.firstAttempt;
   const reconcile = config.RECONCILE_ENABLED ? await startReconcile(deps, { onApplied, onMismatch }) : null;
   const alertWorker = startAlertWorker(deps);
+  // Cut-over: the API's forwards to the shop's old handler (FORWARD_NOTIFICATION_URL).
+  const forward = config.FORWARD_NOTIFICATION_URL
+    ? startForwardWorker({
+        url: config.FORWARD_NOTIFICATION_URL,
+        connection: deps.consumerRedis,
+        prefix: config.QUEUE_PREFIX,
+        timeoutMs: config.FORWARD_TIMEOUT_MS,
+        concurrency: config.FORWARD_CONCURRENCY,
+        logger,
+      })
+    : null;
   const stuckWatch = deps.queues.alerts
     ? startStuckWatch({
         sql: deps.sql,
@@ -101,7 +113,12 @@ export async function startWorker(
     closing ??= (async () => {
       // Consumers first (active jobs finish), then what they used.
       stuckWatch?.stop();
-      await Promise.all([notificationWorker.close(), reconcile?.close(), alertWorker?.close()]);
+      await Promise.all([
+        notificationWorker.close(),
+        reconcile?.close(),
+        alertWorker?.close(),
+        forward?.close(),
+      ]);
       await fastPath.listener.close();
       await deps.close();
     })();
