@@ -77,17 +77,7 @@ export async function startWorker(
   await fastPath.listener.firstAttempt;
   const reconcile = config.RECONCILE_ENABLED ? await startReconcile(deps, { onApplied, onMismatch }) : null;
   const alertWorker = startAlertWorker(deps);
-  // Cut-over: the API's forwards to the shop's old handler (FORWARD_NOTIFICATION_URL).
-  const forward = config.FORWARD_NOTIFICATION_URL
-    ? startForwardWorker({
-        url: config.FORWARD_NOTIFICATION_URL,
-        connection: deps.consumerRedis,
-        prefix: config.QUEUE_PREFIX,
-        timeoutMs: config.FORWARD_TIMEOUT_MS,
-        concurrency: config.FORWARD_CONCURRENCY,
-        logger,
-      })
-    : null;
+  const forward = startForward(deps);
   const stuckWatch = deps.queues.alerts
     ? startStuckWatch({
         sql: deps.sql,
@@ -139,4 +129,19 @@ export async function startWorker(
     },
     close,
   };
+}
+
+/** Cut-over: the API's forwards to the shop's old handler (FORWARD_NOTIFICATION_URL), if set. */
+function startForward(deps: WorkerDeps) {
+  const { config } = deps;
+  return config.FORWARD_NOTIFICATION_URL
+    ? startForwardWorker({
+        url: config.FORWARD_NOTIFICATION_URL,
+        connection: deps.consumerRedis,
+        prefix: config.QUEUE_PREFIX,
+        timeoutMs: config.FORWARD_TIMEOUT_MS,
+        concurrency: config.FORWARD_CONCURRENCY,
+        logger: deps.logger,
+      })
+    : null;
 }
