@@ -38,12 +38,10 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
         documented: {
           params: paramsSchema,
           response: {
-            200: z
-              .looseObject({})
-              .meta({
-                description:
-                  '{updated, from, to, midtransStatus, outcome, mismatch, jobId}: the job finished in time',
-              }),
+            200: z.looseObject({}).meta({
+              description:
+                '{updated, from, to, midtransStatus, outcome, mismatch, jobId}: the job finished in time',
+            }),
             202: z.looseObject({}).meta({ description: '{jobId, state}: still queued or running' }),
             404: errorBody,
           },
