@@ -99,6 +99,17 @@ describe('POST /payments (write-ahead checkout)', () => {
     const [order] = await system.db.sql<{ total_amount: string; status: string }[]>`
       SELECT total_amount::text, status FROM orders WHERE order_code = 'PAY-SNAP-1'`;
     expect(order).toEqual({ total_amount: '150000.00', status: 'PENDING' });
+
+    // The customer pays on the Snap page: the worker binds the transaction it confirmed.
+    const settled = await system.sim.pay('PAY-SNAP-1');
+    const paid = await waitFor(
+      async () => {
+        const row = await readPayment(system.db.sql, 'PAY-SNAP-1');
+        return row?.paymentStatus === 'PAID' ? row : null;
+      },
+      { what: 'PAY-SNAP-1 paid', timeoutMs: 20_000 },
+    );
+    expect(paid).toMatchObject({ orderStatus: 'PAID', transactionId: settled.transaction_id });
   });
 
   it('is idempotent: the same key gets the same answer, one row and one charge', async () => {
