@@ -388,5 +388,19 @@ export async function runReplay(deps: ReplayDeps, candidates: readonly Candidate
       items.push(item);
     }
   }
-  return items;
+  // The amounts as the rows now hold them.
+  const ids = items.map((i) => i.paymentId).filter((id): id is string => id !== null);
+  if (ids.length === 0) {
+    return items;
+  }
+  const rows = await deps.sql<{ id: string; refunded: string; transaction_id: string | null }[]>`
+    SELECT id::text AS id, refunded_amount::text AS refunded, transaction_id
+    FROM order_payments WHERE id IN ${deps.sql(ids)}`;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return items.map((i) => {
+    const row = i.paymentId === null ? undefined : byId.get(i.paymentId);
+    return row && i.change !== 'queued'
+      ? { ...i, refundedTo: row.refunded, transactionId: i.transactionId ?? row.transaction_id }
+      : i;
+  });
 }
