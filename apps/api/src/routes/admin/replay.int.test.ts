@@ -138,6 +138,62 @@ describe('replay', () => {
     ]);
   });
 
+  it('finds a payment the restored database lost entirely, from the stored notifications', async () => {
+    const gone = await paidOrder('RPL-GONE-1', 42000);
+    const [row] = await system.db.sql<{ transaction_id: string }[]>`
+      SELECT transaction_id FROM order_payments WHERE id = ${gone}`;
+    // The backup predates the order itself.
+    await system.db.sql.begin(async (tx) => {
+      await tx`DELETE FROM core_payment_sync_logs WHERE order_code = 'RPL-GONE-1'`;
+      await tx`DELETE FROM payment_refunds WHERE payment_id = ${gone}`;
+      await tx`DELETE FROM order_payments WHERE id = ${gone}`;
+      await tx`DELETE FROM orders WHERE order_code = 'RPL-GONE-1'`;
+    });
+    const dry = await replay({
+      from: t0,
+      to: new Date(Date.now() + 60_000).toISOString(),
+      orderCode: 'RPL-GONE-1',
+      dryRun: true,
+      reason: 'what did the restore lose?',
+    });
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json<{ items: Item[] }>().items).toEqual([
+      expect.objectContaining({
+        orderCode: 'RPL-GONE-1',
+        paymentId: null,
+        transactionId: row?.transaction_id,
+        sources: ['notifications'],
+        to: 'PAID',
+        grossAmount: '42000.00',
+        midtransStatus: 'settlement',
+        change: 'order_missing',
+      }),
+    ]);
+
+    // The real replay re-drives the stored notification; it waits for the row like any early
+    // notification, and once the shop re-creates its order and row, the payment converges.
+    const real = await replay({
+      from: t0,
+      to: new Date(Date.now() + 60_000).toISOString(),
+      orderCode: 'RPL-GONE-1',
+      dryRun: false,
+      reason: 'redrive what the restore lost',
+    });
+    const [item] = real.json<{ items: (Item & { jobId: string })[] }>().items;
+    expect(item).toMatchObject({ paymentId: null, change: 'queued' });
+    expect(item?.jobId).toMatch(/^rpl-/);
+    const order = await insertOrder(system.db.sql, 'RPL-GONE-1', '42000.00');
+    await insertPayment(system.db.sql, order.orderId);
+    const paid = await waitFor(
+      async () => {
+        const view = await readPayment(system.db.sql, 'RPL-GONE-1');
+        return view?.paymentStatus === 'PAID' ? view : null;
+      },
+      { what: 'RPL-GONE-1 paid again', timeoutMs: 20_000 },
+    );
+    expect(paid).toMatchObject({ orderStatus: 'PAID', transactionId: row?.transaction_id });
+  });
+
   it('requires a reason and a sane window, and an admin', async () => {
     const to = new Date().toISOString();
     const noReason = await replay({ from: t0, to, dryRun: true });
