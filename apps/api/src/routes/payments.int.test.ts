@@ -132,6 +132,19 @@ describe('POST /payments (write-ahead checkout)', () => {
     expect(otherKey.json<{ error: { code: string } }>().error.code).toBe('LUNAS_ERR_CONFLICT');
   });
 
+  it('concurrent requests with one key make one row and one charge', async () => {
+    const body = { order_code: 'PAY-RACE-1', amount: '30000.00' };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => pay(body, 'key-race-1')));
+    const codes = answers.map((a) => a.statusCode).sort();
+    expect(codes.filter((c) => c === 201)).toHaveLength(1);
+    // The others waited for the first (200, its answer) or found it in flight (409).
+    expect(codes.every((c) => c === 200 || c === 201 || c === 409)).toBe(true);
+    const rows = await system.db.sql`
+      SELECT p.id FROM order_payments p JOIN orders o ON o.id = p.order_id WHERE o.order_code = 'PAY-RACE-1'`;
+    expect(rows).toHaveLength(1);
+    expect(seen.filter((s) => s.orderCode === 'PAY-RACE-1')).toHaveLength(1);
+  });
+
   it('refuses bad input, a missing key and a wrong token, clearly and without rows', async () => {
     const noKey = await pay({ order_code: 'PAY-BAD-1', amount: '1000.00' }, null);
     expect(noKey.statusCode).toBe(400);
