@@ -10,13 +10,7 @@ import {
   type ReconcileJobData,
 } from '@lunas/core';
 import { createSql, type Sql } from '@lunas/db';
-import {
-  createMidtransClient,
-  createRedisCircuitBreaker,
-  createRedisRateLimiter,
-  resolveMidtransBaseUrl,
-  type MidtransClient,
-} from '@lunas/midtrans';
+import { createFleetMidtransClient, resolveMidtransBaseUrl, type MidtransClient } from '@lunas/midtrans';
 import {
   createProducerRedis,
   createWorkerRedis,
@@ -165,29 +159,17 @@ function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): Admin
     prefix: config.QUEUE_PREFIX,
   });
   queueEvents.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue events error'));
-  const midtransLogger = logger.child({ component: 'midtrans' });
-  const prefix = config.QUEUE_PREFIX;
-  // The same Redis keys as the workers' client (apps/worker/src/midtrans.ts): one limit, one circuit.
-  const circuit = createRedisCircuitBreaker({
+  // The same Redis keys as the workers' client: one limit, one circuit for the fleet.
+  const { client: midtrans } = createFleetMidtransClient({
     redis,
-    key: `${prefix}:midtrans:circuit`,
-    threshold: config.MIDTRANS_CIRCUIT_THRESHOLD,
-    cooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
-    probeLeaseMs: config.MIDTRANS_TIMEOUT_MS,
-    logger: midtransLogger,
-  });
-  const midtrans = createMidtransClient({
+    prefix: config.QUEUE_PREFIX,
     serverKey: config.MIDTRANS_SERVER_KEY,
     baseUrl: resolveMidtransBaseUrl(config.MIDTRANS_API_BASE_URL, config.MIDTRANS_IS_PRODUCTION),
     timeoutMs: config.MIDTRANS_TIMEOUT_MS,
-    rateLimiter: createRedisRateLimiter({
-      redis,
-      key: `${prefix}:midtrans:rate`,
-      ratePerSecond: config.MIDTRANS_RATE_LIMIT,
-      maxWaitMs: config.MIDTRANS_TIMEOUT_MS,
-    }),
-    circuit,
-    logger: midtransLogger,
+    ratePerSecond: config.MIDTRANS_RATE_LIMIT,
+    circuitThreshold: config.MIDTRANS_CIRCUIT_THRESHOLD,
+    circuitCooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
+    logger: logger.child({ component: 'midtrans' }),
   });
   return {
     sql,

@@ -1,23 +1,18 @@
 /**
  * The worker process's one Midtrans client: confirmations of notifications and the sweep's
  * checks share it, and with it the fleet-wide rate limit and circuit held in Redis (one of each
- * for the whole fleet, whatever the number of processes).
+ * for the whole fleet, whatever the number of processes; createFleetMidtransClient).
  */
 import {
-  createMidtransClient,
-  createRedisCircuitBreaker,
-  createRedisRateLimiter,
+  createFleetMidtransClient,
   resolveMidtransBaseUrl,
-  type CircuitBreaker,
+  type FleetMidtrans,
   type MidtransClient,
 } from '@lunas/midtrans';
 import type { Logger, Redis } from '@lunas/runtime';
 import type { WorkerConfig } from './config.js';
 
-export interface FleetMidtrans {
-  readonly client: MidtransClient;
-  readonly circuit: CircuitBreaker;
-}
+export type { FleetMidtrans } from '@lunas/midtrans';
 
 export function createFleetMidtrans(deps: {
   readonly config: WorkerConfig;
@@ -26,29 +21,17 @@ export function createFleetMidtrans(deps: {
   /** Wraps the client (call metrics and alerts); identity when absent. */
   readonly observe?: (client: MidtransClient) => MidtransClient;
 }): FleetMidtrans {
-  const { config, redis } = deps;
-  const logger = deps.logger.child({ component: 'midtrans' });
-  const prefix = config.QUEUE_PREFIX;
-  const circuit = createRedisCircuitBreaker({
-    redis,
-    key: `${prefix}:midtrans:circuit`,
-    threshold: config.MIDTRANS_CIRCUIT_THRESHOLD,
-    cooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
-    probeLeaseMs: config.MIDTRANS_TIMEOUT_MS,
-    logger,
-  });
-  const raw = createMidtransClient({
+  const { config } = deps;
+  const fleet = createFleetMidtransClient({
+    redis: deps.redis,
+    prefix: config.QUEUE_PREFIX,
     serverKey: config.MIDTRANS_SERVER_KEY,
     baseUrl: resolveMidtransBaseUrl(config.MIDTRANS_API_BASE_URL, config.MIDTRANS_IS_PRODUCTION),
     timeoutMs: config.MIDTRANS_TIMEOUT_MS,
-    rateLimiter: createRedisRateLimiter({
-      redis,
-      key: `${prefix}:midtrans:rate`,
-      ratePerSecond: config.MIDTRANS_RATE_LIMIT,
-      maxWaitMs: config.MIDTRANS_TIMEOUT_MS,
-    }),
-    circuit,
-    logger,
+    ratePerSecond: config.MIDTRANS_RATE_LIMIT,
+    circuitThreshold: config.MIDTRANS_CIRCUIT_THRESHOLD,
+    circuitCooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
+    logger: deps.logger.child({ component: 'midtrans' }),
   });
-  return { client: deps.observe ? deps.observe(raw) : raw, circuit };
+  return { client: deps.observe ? deps.observe(fleet.client) : fleet.client, circuit: fleet.circuit };
 }

@@ -7,3 +7,4 @@ export * from './verify.js';
 export * from './rate-limiter.js';
 export * from './circuit-breaker.js';
 export * from './client.js';
+export * from './fleet.js';
