@@ -19,6 +19,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './client.js';
+import type { Migration } from './migration.js';
 import { PreflightError, preflightConflicts } from './preflight.js';
 import { quoteSchema, type ShopOrdersMode } from './schema.js';
 
@@ -39,12 +40,7 @@ export function migrationLockKey(schema: string): string {
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-  readonly checksum: string;
-}
+export type { Migration } from './migration.js';
 
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();

@@ -7,7 +7,7 @@
  */
 import type postgres from 'postgres';
 import type { Sql, TransactionSql } from './client.js';
-import type { Migration } from './migrate.js';
+import type { Migration } from './migration.js';
 import type { ShopOrdersMode } from './schema.js';
 
 type Db = Sql | TransactionSql | postgres.ReservedSql;
