@@ -7,6 +7,7 @@ import { createSql, type Sql } from '@lunas/db';
 import { createWorkerRedis, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import { AwaitingPayments } from './awaiting-payments.js';
+import { startEventDelivery } from './events/start-event-delivery.js';
 import { createFleetMidtrans } from './midtrans.js';
 import { listenForPaymentRows } from './payment-row-listener.js';
 import type { WorkerConfig } from './config.js';
@@ -140,10 +141,13 @@ export async function startWorker(
     ops.observeWorker(reconcile.sweepWorker);
   }
 
+  // Payment events to the shop (docs/events.md); null when EVENTS_WEBHOOK_URL is unset.
+  const eventDelivery = startEventDelivery({ config, logger });
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([notificationWorker.close(), reconcile?.close()]);
+      await Promise.all([notificationWorker.close(), reconcile?.close(), eventDelivery?.close()]);
       await listener.close();
       await ops.close();
       await notificationQueue.close();

@@ -42,6 +42,7 @@ import {
   findOrderForMidtrans,
   insertLunasPayment,
   insertSyncLog,
+  insertTransitionEvents,
   listOrderPayments,
   markOrderPaid,
   markOrderReversed,
@@ -146,6 +147,7 @@ export async function applyMidtransStatus(
     const paymentId = payment.paymentId;
     let everPaid = payment.paidAt !== null;
     let refundedAmount = payment.refundedAmount;
+    const refundedBefore = payment.refundedAmount;
 
     const record = async (
       outcome: SyncOutcome,
@@ -168,7 +170,7 @@ export async function applyMidtransStatus(
             });
       await setMismatch(tx, paymentId, mismatch);
       // 7. Audit.
-      await insertSyncLog(tx, {
+      const syncLogId = await insertSyncLog(tx, {
         orderCode: order.orderCode,
         paymentId,
         syncType: input.syncType,
@@ -189,6 +191,29 @@ export async function applyMidtransStatus(
         notifiedStatus: input.notifiedStatus ?? null,
         confirmation: input.confirmation ?? null,
       });
+      // 8. The shop's events, in this same transaction (the outbox, docs/events.md).
+      if (outcome === 'applied' && to && isPaymentStatus(to)) {
+        await insertTransitionEvents(tx, {
+          syncLogId,
+          transition: {
+            orderCode: order.orderCode,
+            paymentId,
+            transactionId: status.transaction_id,
+            midtransOrderId: status.order_id,
+            from: current,
+            to,
+            midtransStatus: status.transaction_status,
+            paymentType: status.payment_type ?? null,
+            grossAmount: status.gross_amount,
+            currency: status.currency ?? order.currency,
+            refundedBefore,
+            refundedAfter: refundedAmount,
+            reversal: extra.reversal ?? false,
+            orderBecamePaid: to === 'PAID' && (extra.orderStatusChanged ?? false),
+            occurredAt: now(),
+          },
+        });
+      }
       return {
         outcome,
         orderCode: order.orderCode,
