@@ -13,6 +13,7 @@ import { catalogErrorHandler, registerErrorHandler } from './errors.js';
 import { apiMetrics, timedEnqueue, webhookMetrics } from './plugins/metrics.js';
 import { createOpsDeps, type OpsDeps } from './routes/admin/deps.js';
 import { adminContext } from './routes/admin/index.js';
+import { shopEventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookMidtransRoutes } from './routes/webhook-midtrans.js';
 
@@ -154,6 +155,13 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
     });
   } else {
     logger.warn('admin routes disabled: ADMIN_TOKEN is not set (it is required when NODE_ENV=production)');
+  }
+  if (config.SHOP_API_TOKEN) {
+    await app.register(shopEventsRoutes, {
+      token: config.SHOP_API_TOKEN,
+      databaseUrl: config.DATABASE_URL,
+      logger,
+    });
   }
   // The webhook in its own context: its outcome counter and its error rule (an unexpected
   // error is a 503, which Midtrans retries, never a 500) apply to it alone, by encapsulation.

@@ -59,6 +59,18 @@ export const apiEnvSchema = z
         `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
       )
       .optional(),
+    /**
+     * Bearer token of the shop's routes (GET /events), ≥ 32 characters, separate from
+     * ADMIN_TOKEN. Unset: those routes are off.
+     */
+    SHOP_API_TOKEN: z
+      .string()
+      .min(32, 'SHOP_API_TOKEN must be at least 32 characters')
+      .refine(
+        (token) => isStrongToken(token),
+        `SHOP_API_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
+      )
+      .optional(),
     /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
     MANUAL_SYNC_WAIT_MS: int(100, 60_000).default(10_000),
     // Operations surface (docs/operations.md).
@@ -87,6 +99,13 @@ export const apiEnvSchema = z
         code: 'custom',
         path: ['ADMIN_TOKEN'],
         message: 'ADMIN_TOKEN is required when NODE_ENV=production',
+      });
+    }
+    if (env.SHOP_API_TOKEN && env.SHOP_API_TOKEN === env.ADMIN_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SHOP_API_TOKEN'],
+        message: 'SHOP_API_TOKEN must differ from ADMIN_TOKEN',
       });
     }
   })

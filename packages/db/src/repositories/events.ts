@@ -55,7 +55,7 @@ export async function listEventsAfter(db: Db, after: string, limit: number): Pro
   return db<EventRow[]>`
     SELECT ${COLUMNS(db)} FROM payment_events
     WHERE id > ${after}::bigint
-    ORDER BY id
+    ORDER BY payment_events.id
     LIMIT ${limit}`;
 }
 
@@ -84,7 +84,7 @@ export async function undeliveredHeads(
              relayed_at, exhausted_at
       FROM payment_events
       WHERE delivered_at IS NULL
-      ORDER BY order_code, id
+      ORDER BY order_code, payment_events.id
     ) heads
     WHERE exhausted_at IS NULL
       AND (relayed_at IS NULL OR relayed_at < now() - make_interval(secs => ${options.relayAgainAfterMs / 1000}))
@@ -113,7 +113,7 @@ export async function nextUndelivered(db: Db, orderCode: string): Promise<string
   const [row] = await db<{ id: string; exhaustedAt: Date | null }[]>`
     SELECT id::text AS id, exhausted_at AS "exhaustedAt" FROM payment_events
     WHERE order_code = ${orderCode} AND delivered_at IS NULL
-    ORDER BY id LIMIT 1`;
+    ORDER BY payment_events.id LIMIT 1`;
   return row && row.exhaustedAt === null ? row.id : null;
 }
 
@@ -149,7 +149,7 @@ export async function listExhaustedEvents(
   const events = await db<EventRow[]>`
     SELECT ${COLUMNS(db)} FROM payment_events
     WHERE exhausted_at IS NOT NULL AND delivered_at IS NULL
-    ORDER BY exhausted_at DESC, id DESC
+    ORDER BY exhausted_at DESC, payment_events.id DESC
     LIMIT ${limit}`;
   return { total: count?.total ?? 0, events };
 }
@@ -160,7 +160,7 @@ export async function exhaustedEventsIn(db: Db, from: Date, to: Date, limit: num
     SELECT id::text AS id FROM payment_events
     WHERE exhausted_at IS NOT NULL AND delivered_at IS NULL
       AND exhausted_at BETWEEN ${from} AND ${to}
-    ORDER BY exhausted_at, id
+    ORDER BY exhausted_at, payment_events.id
     LIMIT ${limit}`;
   return rows.map((r) => r.id);
 }
