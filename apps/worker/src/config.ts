@@ -116,6 +116,8 @@ export const workerEnvSchema = z
     EVENTS_DELIVERY_CONCURRENCY: int(1, 256).default(8),
     /** How often the relay looks for undelivered events to queue, ms. */
     EVENTS_RELAY_INTERVAL_MS: int(20, 60_000).default(500),
+    /** An event queued this long ago and still undelivered is queued again (its job may be lost with Redis), ms. */
+    EVENTS_RELAY_AGAIN_AFTER_MS: int(1_000, 24 * 3_600_000).default(600_000),
   })
   .superRefine((env, ctx) => {
     if (env.EVENTS_WEBHOOK_URL && !env.EVENTS_WEBHOOK_SECRET) {

@@ -7,7 +7,7 @@
  * undelivered event of each order from payment_events and adds one delivery job per such head,
  * with a job id derived from the event id, then notes relayed_at. A crash between the two adds
  * the same job again, which BullMQ refuses by its id; a job lost with Redis is added again
- * after RELAY_AGAIN_AFTER_MS. Only heads are queued, so an order's event N is never sent
+ * after EVENTS_RELAY_AGAIN_AFTER_MS. Only heads are queued, so an order's event N is never sent
  * before N−1 was delivered, whatever crashes; different orders flow in parallel. Every worker
  * process may run it at once.
  */
@@ -18,8 +18,6 @@ import { Queue, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config.js';
 import { createDeliverEventProcessor, type DeliverEventResult } from '../processors/deliver-event.js';
 
-/** A head queued this long ago and still undelivered is queued again (its job may be lost). */
-export const RELAY_AGAIN_AFTER_MS = 10 * 60_000;
 /** Heads one relay pass reads at most. */
 const RELAY_BATCH = 500;
 
@@ -128,7 +126,7 @@ export function startEventDelivery(deps: {
       try {
         const heads = await undeliveredHeads(sql, {
           limit: RELAY_BATCH,
-          relayAgainAfterMs: RELAY_AGAIN_AFTER_MS,
+          relayAgainAfterMs: config.EVENTS_RELAY_AGAIN_AFTER_MS,
         });
         await enqueue(heads);
         return heads.length;
