@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS payment_events (
   id            bigserial PRIMARY KEY,
   type          text NOT NULL,
   order_code    text NOT NULL,
-  payment_id    bigint REFERENCES order_payments(id),
+  -- order_payments.id; no foreign key: the event log outlives whatever the shop does to its rows.
+  payment_id    bigint,
   -- The applied sync log row this event comes from (one payment.* event per applied row).
   sync_log_id   bigint,
   payload       jsonb NOT NULL,
