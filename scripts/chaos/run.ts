@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --orders 2000 --seed 1 --duration 60]`
+ * `npm run chaos [-- --orders 2000 --seed 1 --duration 60 --redis standalone|cluster|sentinel]`
  *
  * The whole of Lunas under realistic Midtrans behaviour and real faults, ending with the
  * database compared to Midtrans's truth (the simulator's). Runs: a Redis of its own (AOF on,
@@ -32,6 +32,7 @@ import { Managed, freePort, waitUntil } from './processes.js';
 import { startPgProxy } from './pg-proxy.js';
 import { chargeFor, planOrders, prng, retryChargeFor, type OrderPlan } from './scenario.js';
 import { RUN_SOURCES } from '../run-sources.js';
+import { parseRedisKind, startChaosTopology } from './redis-topology.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     duration: { type: 'string', default: '0' },
     'converge-timeout': { type: 'string', default: '120' },
+    redis: { type: 'string', default: 'standalone' },
     'pg-url': {
       type: 'string',
       default: process.env.CHAOS_PG_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432',
@@ -93,6 +95,9 @@ redis.start();
 const probe = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
 probe.on('error', () => undefined);
 await waitUntil(async () => (await probe.ping()) === 'PONG', 10_000, 'redis');
+// --redis cluster|sentinel: the processes use that topology instead (scripts/chaos/redis-topology.ts).
+const redisKind = parseRedisKind(values.redis);
+const topology = redisKind === 'standalone' ? null : await startChaosTopology(redisKind, PREFIX);
 
 // 2. A fresh database, and a proxy in front of it for the workers.
 const dbName = `lunas_chaos_${randomBytes(4).toString('hex')}`;
@@ -131,6 +136,7 @@ const common = {
   MIGRATE_ON_START: 'false',
   LOG_LEVEL: 'info',
   SHUTDOWN_TIMEOUT_MS: '10000',
+  ...topology?.env,
 };
 const apiPorts = [await freePort(), await freePort()];
 const apis = apiPorts.map(
@@ -186,11 +192,16 @@ for (const url of webhookUrls) {
   await waitUntil(async () => (await fetch(url.replace('/webhooks/midtrans', '/readyz'))).ok, 30_000, url);
 }
 say(
-  `system up: redis :${redisPort}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`,
+  `system up: ${topology?.describe ?? `redis :${redisPort}`}, db ${dbName}, apis ${apiPorts.join(',')}, sim ${simUrl}; ${ORDERS} orders, seed ${SEED}, faults for ${DURATION_S}s`,
 );
 
 // 4. Faults, on a timeline across the drive phase.
-const windows = { redisDown: [] as [number, number][], lastFaultEnd: 0 };
+const windows = {
+  redisDown: [] as [number, number][],
+  /** An API between SIGTERM and its restart: Fastify answers new requests 503 while it closes. */
+  apiRestart: [] as [number, number][],
+  lastFaultEnd: 0,
+};
 let faultsRunning = true;
 const faultLog: string[] = [];
 const fault = (what: string) => {
@@ -224,9 +235,16 @@ const faultLoop = (async () => {
     }
     if (due('api', 0.3)) {
       fault('restart api-2 (SIGTERM, then start)');
+      const stopping = Date.now();
       await apis[1]!.restart('SIGTERM');
+      windows.apiRestart.push([stopping, Date.now() + 1_000]);
     }
-    if (due('redis', 0.5)) {
+    if (topology && due('redis', 0.5)) {
+      fault(topology.faultLabel);
+      const down = Date.now();
+      await topology.fault();
+      windows.redisDown.push([down, Date.now() + 4_000]);
+    } else if (!topology && due('redis', 0.5)) {
       fault('SIGKILL redis, restart after 2 s (same AOF)');
       const down = Date.now();
       await redis.stop('SIGKILL');
@@ -288,13 +306,18 @@ const watcher = (async () => {
   }
 })();
 const plans = planOrders(ORDERS, SEED, apis.length);
+// Idempotent, because the shop's inserts are retried through the Postgres outage: an insert
+// whose commit succeeded just before its connection was dropped must not fail the retry.
 const insertOrder = async (o: OrderPlan) =>
   (
-    await sql<
-      { id: string }[]
-    >`INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount}) RETURNING id`
+    await sql<{ id: string }[]>`
+      INSERT INTO orders (order_code, total_amount) VALUES (${o.orderCode}, ${o.amount})
+      ON CONFLICT (order_code) DO UPDATE SET order_code = EXCLUDED.order_code
+      RETURNING id`
   )[0]!.id;
-const insertPayment = (orderId: string) => sql`INSERT INTO order_payments (order_id) VALUES (${orderId})`;
+const insertPayment = (orderId: string) =>
+  sql`INSERT INTO order_payments (order_id)
+      SELECT ${orderId}::bigint WHERE NOT EXISTS (SELECT 1 FROM order_payments WHERE order_id = ${orderId})`;
 const withDbRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
   // The shop's own inserts also meet the Postgres outage; like a shop, retry them.
   for (let i = 0; ; i += 1) {
@@ -471,7 +494,9 @@ const eventsBroken = await eventProblems(sql);
 const outOfOrder = orderViolations(receiver.received);
 const unverified = receiver.received.filter((r) => r.event === null).length;
 const [eventCount] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_events`;
-const inRedisWindow = (at: number) => windows.redisDown.some(([a, b]) => at >= a && at <= b);
+const inWindow = (list: [number, number][], at: number) => list.some(([a, b]) => at >= a && at <= b);
+const inRedisWindow = (at: number) => inWindow(windows.redisDown, at);
+const inApiRestart = (at: number) => inWindow(windows.apiRestart, at);
 let badAnswers = 0;
 let noAnswer = 0;
 let answered200 = 0;
@@ -484,9 +509,13 @@ for (const o of plans) {
     }
     if (d.httpStatus === 200) {
       answered200 += 1;
-    } else if (d.httpStatus === 503 && inRedisWindow(Date.parse(d.at) + d.durationMs)) {
+    } else if (
+      d.httpStatus === 503 &&
+      (inRedisWindow(Date.parse(d.at) + d.durationMs) || inApiRestart(Date.parse(d.at)))
+    ) {
       // Judged by when the answer came: a request that started just before Redis died gets its
-      // 503 while Redis is down.
+      // 503 while Redis is down. An API that is closing answers new requests 503 (Midtrans
+      // retries them), as a load balancer would see until it stops routing there.
       answered503 += 1;
     } else {
       badAnswers += 1;
@@ -511,7 +540,10 @@ const [viaReconcile] = await sql<
 const outcomes = await sql<
   { outcome: string; n: string }[]
 >`SELECT outcome, count(*)::text AS n FROM core_payment_sync_logs GROUP BY outcome ORDER BY outcome`;
-const notifications = new Queue(QUEUES.notifications, { connection: { url: redisUrl }, prefix: PREFIX });
+const notifications = new Queue(QUEUES.notifications, {
+  connection: topology?.connection() ?? { url: redisUrl },
+  prefix: topology?.prefix ?? PREFIX,
+});
 const completed = await notifications.getJobs(['completed'], 0, -1);
 const retried = completed.filter((j) => j.attemptsMade > 1).length;
 const failedNow = await notifications.getFailedCount();
@@ -529,7 +561,8 @@ const report = {
   faults: faultLog.length,
   'orders differing from Midtrans (must be 0)': pending.length,
   'transitions without exactly one applied row (must be 0)': broken.length,
-  'answers other than 200 / 401 forged / 503 while Redis was down (must be 0)': badAnswers + forgedBad,
+  'answers other than 200 / 401 forged / 503 while Redis was down or an API restarting (must be 0)':
+    badAnswers + forgedBad,
   'applied transitions without exactly one event, or events without one (must be 0)': eventsBroken.length,
   'events never delivered (must be 0)': undelivered.length,
   'events sent out of order within an order (must be 0)': outOfOrder.length,
@@ -537,7 +570,7 @@ const report = {
   'secrets found in logs (must be 0)': secretHits,
   'driver errors': driveErrors.length,
   'answers 200': answered200,
-  'answers 503 while Redis was down': answered503,
+  'answers 503 while Redis was down or an API was restarting': answered503,
   'attempts with no answer (process restarting)': noAnswer,
   'forged notifications answered 401': forgedAnswers.length - forgedBad,
   'edited replays sent (answered 200 or 400; must change nothing)': editedAnswers.length,
@@ -590,6 +623,7 @@ await sim.close();
 await receiver.close();
 probe.disconnect();
 await redis.close();
+await topology?.stop();
 await proxy.close();
 await sql.end({ timeout: 5 });
 await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);

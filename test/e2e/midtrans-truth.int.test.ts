@@ -282,6 +282,40 @@ describe('real Midtrans flows', () => {
     expect(await readPayment(sql(), 'RF-2')).toMatchObject({ orderStatus: 'PAID' });
   });
 
+  it('pays a Payment Link order: the link id plus a timestamp finds the order, and its transaction id is learnt from the first pending', async () => {
+    await orderWithRow('LINK-1');
+    const link = await system.sim.paymentLink({ order_id: 'LINK-1', gross_amount: 150000 });
+    expect(link.order_id).toMatch(/^LINK-1-\d{13}$/);
+    // The pending notification is confirmed (not skipped) so the row learns the transaction id:
+    // Get Status by the shop's order code would not find a link payment later.
+    await waitFor(async () => (await readPayment(sql(), 'LINK-1'))?.transactionId === link.transaction_id, {
+      what: 'transaction id learnt from the pending notification',
+    });
+    await system.sim.pay(link.transaction_id);
+    await waitFor(async () => (await readPayment(sql(), 'LINK-1'))?.orderStatus === 'PAID', { what: 'PAID' });
+  });
+
+  it('keeps a DANA payment pending when Get Status answers status_code 200 for it', async () => {
+    await orderWithRow('DANA-1');
+    const dana = await system.sim.charge({
+      payment_type: 'dana',
+      transaction_details: { order_id: 'DANA-1', gross_amount: 150000 },
+    });
+    await waitFor(async () => (await readPayment(sql(), 'DANA-1'))?.transactionId === dana.transaction_id, {
+      what: 'DANA transaction id learnt (Get Status finds DANA by transaction id only)',
+    });
+    expect(system.sim.status(dana.transaction_id)).toMatchObject({
+      transaction_status: 'pending',
+      status_code: '200',
+    });
+    expect(await readPayment(sql(), 'DANA-1')).toMatchObject({
+      paymentStatus: 'PENDING',
+      orderStatus: 'PENDING',
+    });
+    await system.sim.pay(dana.transaction_id);
+    await waitFor(async () => (await readPayment(sql(), 'DANA-1'))?.orderStatus === 'PAID', { what: 'PAID' });
+  });
+
   it('waits while Get Status fails and then applies: nothing is lost', async () => {
     await orderWithRow('DOWN-1');
     await vaCharge(system.sim, 'DOWN-1');

@@ -4,7 +4,13 @@
  */
 import { QUEUES, RECONCILE_QUEUES, type ReconcileJobData } from '@lunas/core';
 import { createSql, type Sql } from '@lunas/db';
-import { createProducerRedis, type Logger, type Redis } from '@lunas/runtime';
+import {
+  createProducerRedis,
+  createWorkerRedis,
+  redisTargetOf,
+  type Logger,
+  type Redis,
+} from '@lunas/runtime';
 import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
@@ -29,7 +35,7 @@ export interface ApiDeps {
 }
 
 export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
-  const redis = createProducerRedis(config.REDIS_URL, logger);
+  const redis = createProducerRedis(redisTargetOf(config), logger);
   const notificationQueue = new Queue(QUEUES.notifications, {
     connection: redis,
     prefix: config.QUEUE_PREFIX,
@@ -37,7 +43,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
   const admin = config.ADMIN_TOKEN ? createAdminDeps(config, redis, logger) : null;
   const ops = createOpsDeps({
-    redisUrl: config.REDIS_URL,
+    redisTarget: redisTargetOf(config),
     prefix: config.QUEUE_PREFIX,
     redis,
     logger,
@@ -78,8 +84,9 @@ function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): Admin
     logger.warn({ err: { message: error.message } }, 'reconcile queue error'),
   );
   // QueueEvents blocks on a stream read, so it gets its own connection.
+  const eventsRedis = createWorkerRedis(redisTargetOf(config), logger);
   const queueEvents = new QueueEvents(RECONCILE_QUEUES.reconcile, {
-    connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+    connection: eventsRedis,
     prefix: config.QUEUE_PREFIX,
   });
   queueEvents.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue events error'));
@@ -89,6 +96,7 @@ function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): Admin
     queueEvents,
     async close() {
       await queueEvents.close().catch(() => undefined);
+      eventsRedis.disconnect();
       await reconcileQueue.close().catch(() => undefined);
       await sql.end({ timeout: 5 });
     },
@@ -178,7 +186,10 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
           keepCompletedSeconds: config.COMPLETED_JOB_TTL_S,
         },
         enqueue: timedEnqueue(
-          createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 200, deps.redis),
+          createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 200, deps.redis, {
+            minReplicas: config.ENQUEUE_MIN_REPLICAS,
+            redis: deps.redis,
+          }),
           deps.ops.metrics,
         ),
       },

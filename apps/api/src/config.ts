@@ -1,5 +1,12 @@
 /** API configuration: a zod schema over the environment, parsed once by main.ts. */
-import { envInt, envPieces, NOTIFICATION_RETRY_DEFAULTS, parseEnv, resolveServerKey } from '@lunas/core';
+import {
+  envInt,
+  envPieces,
+  NOTIFICATION_RETRY_DEFAULTS,
+  parseEnv,
+  resolveRedisTopology,
+  resolveServerKey,
+} from '@lunas/core';
 import { z } from 'zod';
 
 const int = envInt;
@@ -51,26 +58,33 @@ export const apiEnvSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     /** Bearer token of the /admin routes (≥ 32 chars). Unset: admin routes off (refused in production). */
-    ADMIN_TOKEN: z
-      .string()
-      .min(32, 'ADMIN_TOKEN must be at least 32 characters')
-      .refine(
-        (token) => isStrongToken(token),
-        `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
-      )
-      .optional(),
+    // An empty value (`ADMIN_TOKEN=` in compose or an .env file) counts as unset.
+    ADMIN_TOKEN: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .string()
+        .min(32, 'ADMIN_TOKEN must be at least 32 characters')
+        .refine(
+          (token) => isStrongToken(token),
+          `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
+        )
+        .optional(),
+    ),
     /**
      * Bearer token of the shop's routes (GET /events), ≥ 32 characters, separate from
      * ADMIN_TOKEN. Unset: those routes are off.
      */
-    SHOP_API_TOKEN: z
-      .string()
-      .min(32, 'SHOP_API_TOKEN must be at least 32 characters')
-      .refine(
-        (token) => isStrongToken(token),
-        `SHOP_API_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
-      )
-      .optional(),
+    SHOP_API_TOKEN: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .string()
+        .min(32, 'SHOP_API_TOKEN must be at least 32 characters')
+        .refine(
+          (token) => isStrongToken(token),
+          `SHOP_API_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
+        )
+        .optional(),
+    ),
     /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
     MANUAL_SYNC_WAIT_MS: int(100, 60_000).default(10_000),
     // Operations surface (docs/operations.md).
@@ -110,7 +124,7 @@ export const apiEnvSchema = z
     }
   })
   .transform((env) => ({
-    ...env,
+    ...resolveRedisTopology(env),
     MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY),
   }));
 

@@ -7,8 +7,15 @@
  * one round trip) instead of one queue.add each: under load this is what keeps ingest close to
  * the speed of a trivial route (docs/decisions/0003-batched-enqueue.md, docs/benchmarks.md).
  * A batch is all or nothing, and every caller learns the result of its own batch.
+ *
+ * With `minReplicas` > 0 (ENQUEUE_MIN_REPLICAS) a batch is acknowledged only once Redis WAIT
+ * reports that many replicas hold it, within what is left of the bound: a 200 then survives
+ * the loss of the master (a failover promotes a replica that has the job). Fewer replicas in
+ * time: the batch's callers get 503 and Midtrans retries; the retry carries the same job id,
+ * so a job that did land is not added twice.
  */
 import { JOBS, withTimeout, type NotificationJobData } from '@lunas/core';
+import { waitForReplicas, type Redis } from '@lunas/runtime';
 import type { Queue } from 'bullmq';
 import type { Enqueue } from './ingest.js';
 
@@ -27,12 +34,20 @@ export interface ConnectionState {
   once(event: 'ready', listener: () => void): unknown;
 }
 
+/** ENQUEUE_MIN_REPLICAS, and the connection the queue writes on (the queue's `connection`). */
+export interface Replication {
+  readonly minReplicas: number;
+  readonly redis: Redis;
+}
+
 export function createEnqueue(
   queue: Queue,
   timeoutMs: number,
   maxBatch = 200,
   connection?: ConnectionState,
+  replication?: Replication,
 ): Enqueue {
+  const minReplicas = replication?.minReplicas ?? 0;
   let pending: Pending[] = [];
   let scheduled = false;
   // One wait per outage, shared by every batch: the producer connection has no offline queue
@@ -52,6 +67,17 @@ export function createEnqueue(
     return reconnected;
   };
 
+  // WAIT runs on the queue's own connection (the one addBulk wrote on), on the node of its keys.
+  const replicated = async (remainingMs: number): Promise<void> => {
+    if (!replication || remainingMs <= 0) {
+      throw new Error('no time left to wait for replicas');
+    }
+    const acked = await waitForReplicas(replication.redis, queue.toKey('id'), minReplicas, remainingMs);
+    if (acked < minReplicas) {
+      throw new Error(`the job reached ${acked} of ${minReplicas} replicas in time`);
+    }
+  };
+
   const flush = (): void => {
     scheduled = false;
     const batch = pending;
@@ -61,10 +87,12 @@ export function createEnqueue(
     }
     // Bounded like the callers: a batch that cannot be written in time is dropped, and its
     // callers, already answered 503, are retried by Midtrans.
+    const deadline = Date.now() + timeoutMs;
     withTimeout(whenReady(), timeoutMs, 'Redis connection not ready')
       .then(() =>
         queue.addBulk(batch.map((p) => ({ name: JOBS.processNotification, data: p.data, opts: p.opts }))),
       )
+      .then(() => (minReplicas > 0 ? replicated(deadline - Date.now()) : undefined))
       .then(
         () => batch.forEach((p) => p.resolve()),
         (error: unknown) => batch.forEach((p) => p.reject(error)),

@@ -5,6 +5,7 @@ import {
   envPieces,
   EVENT_DELIVERY_RETRY_DEFAULTS,
   parseEnv,
+  resolveRedisTopology,
   resolveServerKey,
 } from '@lunas/core';
 import { z } from 'zod';
@@ -129,7 +130,7 @@ export const workerEnvSchema = z
     }
   })
   .transform((env) => ({
-    ...env,
+    ...resolveRedisTopology(env),
     MIDTRANS_SERVER_KEY: resolveServerKey(env.NODE_ENV, env.MIDTRANS_SERVER_KEY),
     RECONCILE_MAX_PER_SWEEP:
       env.RECONCILE_MAX_PER_SWEEP ??

@@ -1,6 +1,6 @@
 /** Worker process entry: env → config → migrations → consumers → health endpoints → wait for a signal. */
 import { migrateOnStart, toDatabaseStartError } from '@lunas/db';
-import { createLogger, createWorkerRedis, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
+import { createLogger, loadConfigOrExit, onShutdownSignal } from '@lunas/runtime';
 import { loadWorkerConfig } from './config.js';
 import { startHealthServer } from './health-server.js';
 import { startWorker } from './worker.js';
@@ -20,19 +20,18 @@ if (config.MIGRATE_ON_START) {
 }
 const handle = await startWorker(config, logger);
 let closing = false;
-const healthRedis = config.METRICS_PORT > 0 ? createWorkerRedis(config.REDIS_URL, logger) : null;
-const health = healthRedis
-  ? await startHealthServer(config.METRICS_PORT, config.METRICS_HOST, {
-      isClosing: () => closing,
-      pingRedis: () => healthRedis.ping(),
-      pingPostgres: () => handle.sql`SELECT 1`,
-      metrics: () => handle.ops.metrics.render(),
-    })
-  : null;
+const health =
+  config.METRICS_PORT > 0
+    ? await startHealthServer(config.METRICS_PORT, config.METRICS_HOST, {
+        isClosing: () => closing,
+        pingRedis: () => handle.deps.redis.ping(),
+        pingPostgres: () => handle.sql`SELECT 1`,
+        metrics: () => handle.ops.metrics.render(),
+      })
+    : null;
 onShutdownSignal(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
   closing = true;
   // Active jobs finish (bounded by the deadline); the health server goes last.
   await handle.close();
   health?.close();
-  healthRedis?.disconnect();
 });

@@ -1,28 +1,48 @@
 /**
- * Assembles a worker process's consumers: the notification worker, the fast-path listener, and
- * their shared connections. startWorker() is what main.ts runs and what tests run in-process.
+ * Assembles a worker process: the composition root (deps.ts) and, on it, the consumers: the
+ * notification worker with its fast path, reconciliation, alert delivery and the stuck watch.
+ * startWorker() is what main.ts runs and what tests run in-process.
  */
-import { JOBS, QUEUES, type NotificationJobData } from '@lunas/core';
-import { createSql, type Sql } from '@lunas/db';
-import { createWorkerRedis, type Logger } from '@lunas/runtime';
-import { Queue, Worker } from 'bullmq';
-import { AwaitingPayments } from './awaiting-payments.js';
-import { startEventDelivery } from './events/start-event-delivery.js';
-import { createFleetMidtrans } from './midtrans.js';
-import { listenForPaymentRows } from './payment-row-listener.js';
+import type { MismatchKind, NotificationJobData, AlertJobData } from '@lunas/core';
+import type { Sql } from '@lunas/db';
+import type { MidtransClient } from '@lunas/midtrans';
+import type { LunasMetrics, Logger } from '@lunas/runtime';
+import type { Worker } from 'bullmq';
+import { mismatchAlert, unverifiedJobAlert } from './alerts/alert-rules.js';
+import type { Alerter } from './alerts/alerter.js';
+import { startStuckWatch, type StuckWatch } from './alerts/stuck-watch.js';
 import type { WorkerConfig } from './config.js';
-import { createNotificationProcessor } from './processors/process-notification.js';
-import { paidWatchOf, startReconcile, type ReconcileHandle } from './reconcile/start-reconcile.js';
+import { startAlertWorker } from './consumers/alert-worker.js';
+import { startEventDelivery } from './consumers/event-delivery.js';
+import { startFastPath } from './consumers/fast-path.js';
+import { startNotificationWorker } from './consumers/notification-worker.js';
+import { startReconcile, type ReconcileHandle } from './consumers/reconcile-workers.js';
+import { createWorkerDeps, type WorkerDeps } from './deps.js';
+import { observeJobs } from './ops/job-metrics.js';
+import { observeMidtrans } from './ops/midtrans-metrics.js';
+import { createResultFanOut } from './ops/payment-results.js';
 import type { ApplyStatusResult } from './sync/apply-status.js';
-import { startWorkerOps, type WorkerOps } from './worker-ops.js';
+
+/** The operations side of a worker process, as tests and the health server see it. */
+export interface WorkerOps {
+  readonly metrics: LunasMetrics;
+  readonly alerter: Alerter;
+  /** Null when alerts are off (no ALERT_WEBHOOK_URL). */
+  readonly stuckWatch: StuckWatch | null;
+  readonly alertWorker: Worker<AlertJobData> | null;
+  /** Wraps a Midtrans client: call metrics, and alerts on 401 and an open circuit. */
+  observeMidtrans(client: MidtransClient): MidtransClient;
+}
 
 export interface WorkerHandle {
   readonly notificationWorker: Worker<NotificationJobData>;
   readonly sql: Sql;
   /** The sweep and reconcile workers; null when RECONCILE_ENABLED=false. */
   readonly reconcile: ReconcileHandle | null;
-  /** Metrics, live payment events and alerts of this process (worker-ops.ts). */
+  /** Metrics, alerts and the stuck watch of this process. */
   readonly ops: WorkerOps;
+  /** The composition root: every connection, queue and client this process holds. */
+  readonly deps: WorkerDeps;
   /** Stops taking jobs, lets active ones finish, closes every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -37,108 +57,44 @@ export async function startWorker(
   logger: Logger,
   options: StartWorkerOptions = {},
 ): Promise<WorkerHandle> {
-  const sql = createSql({
-    url: config.DATABASE_URL,
-    applicationName: 'lunas-worker',
-    max: config.WORKER_CONCURRENCY + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0),
-    logger,
-  });
-  const workerRedis = createWorkerRedis(config.REDIS_URL, logger);
-  const queueRedis = createWorkerRedis(config.REDIS_URL, logger);
-  const prefix = config.QUEUE_PREFIX;
-  const notificationQueue = new Queue(QUEUES.notifications, { connection: queueRedis, prefix });
-  notificationQueue.on('error', (error) =>
-    logger.warn({ err: { message: error.message } }, 'notification queue error'),
-  );
-  const awaiting = new AwaitingPayments(queueRedis, prefix, notificationQueue, logger);
-  const ops = startWorkerOps({ config, logger, sql });
-  // One Midtrans client per process, with the fleet-wide rate limit and circuit (midtrans.ts):
-  // notifications are confirmed with it, and the sweep checks with it.
-  const midtrans = createFleetMidtrans({
-    config,
-    redis: queueRedis,
-    logger,
-    observe: (client) => ops.observeMidtrans(client),
-  });
+  const deps = createWorkerDeps(config, logger);
+  const { metrics, raise } = deps;
   // Every decided result feeds metrics, the live event bus and alerts, then the caller's hook.
+  const fanOut = createResultFanOut({ metrics, events: deps.events, raise });
   const onApplied = (result: ApplyStatusResult): void => {
-    ops.onApplied(result);
+    fanOut(result);
     options.onApplied?.(result);
   };
+  const onMismatch = (kind: MismatchKind, orderCode: string, paymentId: string): void =>
+    raise(mismatchAlert(kind, orderCode, paymentId));
 
-  const processor = createNotificationProcessor({
-    sql,
-    logger,
-    awaiting,
-    midtrans: midtrans.client,
-    serverKey: config.MIDTRANS_SERVER_KEY,
+  const fastPath = startFastPath(deps);
+  const notificationWorker = startNotificationWorker(deps, {
+    awaiting: fastPath.awaiting,
     onApplied,
-    onUnverified: (jobId) => ops.onUnverified(jobId),
-    notFoundAttempts: config.NOTIFICATION_NOT_FOUND_ATTEMPTS,
-    ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),
+    onUnverified: (jobId) => raise(unverifiedJobAlert(jobId)),
   });
-  const notificationWorker = new Worker<NotificationJobData>(
-    QUEUES.notifications,
-    async (job, token) => {
-      if (job.name !== JOBS.processNotification) {
-        throw new Error(`unknown job name ${job.name}`);
-      }
-      return processor(job, token);
-    },
-    {
-      connection: workerRedis,
-      prefix,
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.JOB_LOCK_MS,
-      stalledInterval: config.STALLED_INTERVAL_MS,
-      maxStalledCount: config.MAX_STALLED_COUNT,
-    },
-  );
-  ops.observeWorker(notificationWorker);
-  notificationWorker.on('error', (error) => logger.error({ err: error }, 'notification worker error'));
-  notificationWorker.on('stalled', (jobId) =>
-    logger.warn({ jobId }, 'job stalled (its worker died); re-queued'),
-  );
-  notificationWorker.on('failed', (job, error) => {
-    if (!job) {
-      return;
-    }
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
-    const fields = { jobId: job.id, attempt: job.attemptsMade, err: { message: error.message } };
-    if (exhausted) {
-      logger.error(
-        fields,
-        'notification job failed for good; it stays in the failed set (dead letter) for re-drive',
-      );
-    } else {
-      logger.debug(fields, 'notification job attempt failed; retrying with backoff');
-    }
-  });
-
-  // Fast path: the trigger on order_payments NOTIFYs at commit.
-  const listener = listenForPaymentRows(sql, logger, (orderCode) => {
-    awaiting
-      .wake(orderCode)
-      .catch((error: unknown) =>
-        logger.warn({ err: error, orderCode }, 'fast path failed; backoff will retry'),
-      );
-  });
-  await listener.firstAttempt;
-
-  const reconcile = config.RECONCILE_ENABLED
-    ? await startReconcile({
-        config,
-        sql,
+  await fastPath.listener.firstAttempt;
+  const reconcile = config.RECONCILE_ENABLED ? await startReconcile(deps, { onApplied, onMismatch }) : null;
+  const alertWorker = startAlertWorker(deps);
+  const stuckWatch = deps.queues.alerts
+    ? startStuckWatch({
+        sql: deps.sql,
+        alerter: deps.alerter,
         logger,
-        onApplied,
-        onMismatch: (kind, orderCode, paymentId) => ops.onMismatch(kind, orderCode, paymentId),
-        midtrans: midtrans.client,
-        circuit: midtrans.circuit,
+        afterMinutes: config.ALERT_STUCK_AFTER_MINUTES,
+        everyMs: config.ALERT_STUCK_CHECK_MS,
       })
     : null;
-  if (reconcile) {
-    ops.observeWorker(reconcile.reconcileWorker);
-    ops.observeWorker(reconcile.sweepWorker);
+  for (const worker of [
+    notificationWorker,
+    reconcile?.reconcileWorker,
+    reconcile?.sweepWorker,
+    alertWorker,
+  ]) {
+    if (worker) {
+      observeJobs(worker as Worker, metrics, raise);
+    }
   }
 
   // Payment events to the shop (docs/events.md); null when EVENTS_WEBHOOK_URL is unset.
@@ -147,16 +103,32 @@ export async function startWorker(
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([notificationWorker.close(), reconcile?.close(), eventDelivery?.close()]);
-      await listener.close();
-      await ops.close();
-      await notificationQueue.close();
-      await sql.end({ timeout: 5 });
-      workerRedis.disconnect();
-      queueRedis.disconnect();
+      // Consumers first (active jobs finish), then what they used.
+      stuckWatch?.stop();
+      await Promise.all([
+        notificationWorker.close(),
+        reconcile?.close(),
+        alertWorker?.close(),
+        eventDelivery?.close(),
+      ]);
+      await fastPath.listener.close();
+      await deps.close();
     })();
     return closing;
   };
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix }, 'worker started');
-  return { notificationWorker, sql, reconcile, ops, close };
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, prefix: config.QUEUE_PREFIX }, 'worker started');
+  return {
+    notificationWorker,
+    sql: deps.sql,
+    reconcile,
+    deps,
+    ops: {
+      metrics,
+      alerter: deps.alerter,
+      stuckWatch,
+      alertWorker,
+      observeMidtrans: (client) => observeMidtrans(client, metrics, raise),
+    },
+    close,
+  };
 }

@@ -36,6 +36,19 @@ export const notificationJobSchema = z.object({
 });
 export type NotificationJobData = z.infer<typeof notificationJobSchema>;
 
+/**
+ * The order code of a notification job, read from its raw body for logs, alerts and re-drive;
+ * null if unreadable. Nothing is decided on it: the worker confirms with Get Status.
+ */
+export function notificationOrderCode(rawBody: unknown): string | null {
+  try {
+    const body = JSON.parse(typeof rawBody === 'string' ? rawBody : '') as { order_id?: unknown };
+    return typeof body.order_id === 'string' ? body.order_id : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Everything that makes one notification distinct from another of the same transaction. */
 export interface NotificationIdentity {
   readonly orderId: string;
@@ -169,6 +182,52 @@ export function manualReconcileJobId(paymentId: string, nowMs: number, nonce: st
 /** Priorities (lower runs first): a person waiting on the button beats the background sweep. */
 export const RECONCILE_PRIORITY = { manual: 1, scheduled: 10 } as const;
 
+/** Retry policy of a check the sweep scheduled (RECONCILE_ATTEMPTS, RECONCILE_BACKOFF_MS). */
+export interface ReconcileCheckPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+/**
+ * BullMQ job options of a scheduled check. On its last attempt the payment is simply due again
+ * at its next cadence step, so completed and failed checks are kept only for a look.
+ */
+export function reconcileCheckJobOptions(jobId: string, policy: ReconcileCheckPolicy) {
+  return {
+    jobId,
+    priority: RECONCILE_PRIORITY.scheduled,
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 24 * 3600, count: 10_000 },
+  } as const;
+}
+
+/** Retries of a manual check: a person is waiting, so few and quick (about 3 s in all). */
+export const MANUAL_RECONCILE_RETRY_DEFAULTS = { attempts: 3, backoffMs: 1_000 } as const;
+
+/** BullMQ job options of a manual check (the admin "Sync Payment Status" button). */
+export function manualReconcileJobOptions(jobId: string) {
+  return {
+    jobId,
+    priority: RECONCILE_PRIORITY.manual,
+    attempts: MANUAL_RECONCILE_RETRY_DEFAULTS.attempts,
+    backoff: { type: 'exponential', delay: MANUAL_RECONCILE_RETRY_DEFAULTS.backoffMs },
+    removeOnComplete: { age: 3600 },
+    removeOnFail: { age: 24 * 3600 },
+  } as const;
+}
+
+/**
+ * BullMQ job options of a sweep (made by the job scheduler). Attempts 1: a failed sweep is
+ * retried by the next tick, not by piling retries onto it.
+ */
+export const SWEEP_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+} as const;
+
 /**
  * The cadence of checks for one payment: the delay after its n-th check (0-based), the last
  * step repeating. Young payments settle (or are abandoned) fast, so they are checked often.
@@ -218,6 +277,27 @@ export type AlertJobData = z.infer<typeof alertJobSchema>;
 
 /** Delivery retries: exponential from 2 s, 10 attempts (about 17 minutes in all). */
 export const ALERT_RETRY_DEFAULTS = { attempts: 10, backoffMs: 2_000 } as const;
+
+/**
+ * BullMQ job options of an alert delivery. The deduplication id names the cause and its key:
+ * while a delivery with that id was queued within `dedupeTtlS`, BullMQ refuses the next one, so
+ * many workers seeing one cause send one message. The job id is unique per raise, so a delivery
+ * kept in the completed set never blocks the next window's alert.
+ */
+export function alertJobOptions(input: {
+  readonly jobId: string;
+  readonly dedupeId: string;
+  readonly dedupeTtlS: number;
+}) {
+  return {
+    jobId: input.jobId,
+    deduplication: { id: input.dedupeId, ttl: input.dedupeTtlS * 1000 },
+    attempts: ALERT_RETRY_DEFAULTS.attempts,
+    backoff: { type: 'exponential', delay: ALERT_RETRY_DEFAULTS.backoffMs },
+    removeOnComplete: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  } as const;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Payment events for the shop (issue 13, docs/events.md): the relay puts the oldest undelivered

@@ -70,12 +70,15 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
       // caller backs off instead of holding a job slot.
       const waited = await options.rateLimiter.acquire(callOptions.signal, callOptions.priority);
       if (waited === null) {
+        // A background check steps aside briefly (confirmations hold the schedule); a
+        // confirmation that cannot get a slot within the call timeout means the fleet is far
+        // behind, and backs off longer.
         return {
           kind: 'retryable',
           reason: 'local_rate_limit',
           httpStatus: null,
           message: 'rate limit slot too far away',
-          retryAfterMs: 1_000,
+          retryAfterMs: callOptions.priority === 'background' ? 250 : 1_000,
         };
       }
       // 3. Call.

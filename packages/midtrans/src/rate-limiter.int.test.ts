@@ -16,6 +16,28 @@ afterAll(async () => {
 });
 
 describe('Redis rate limiter', () => {
+  it('serves confirmations ahead of background checks: a background caller steps aside when the schedule is backed up', async () => {
+    const k = key('priority');
+    keys.push(k);
+    const limiter = createRedisRateLimiter({
+      redis,
+      key: k,
+      ratePerSecond: 10,
+      maxWaitMs: 5_000,
+      backgroundMaxWaitMs: 250,
+    });
+    // Five confirmations queue up: the next free slot is about 500 ms away.
+    const confirmations = Array.from({ length: 5 }, () => limiter.acquire(undefined, 'confirm'));
+    // A background check would wait longer than 250 ms: it gets no slot (and reserves none)...
+    expect(await limiter.acquire(undefined, 'background')).toBeNull();
+    // ...while a confirmation still queues behind the others.
+    const late = limiter.acquire(undefined, 'confirm');
+    await Promise.all(confirmations);
+    expect(await late).toBeGreaterThan(0);
+    // Once the schedule has drained, a background check gets its slot at once.
+    expect(await limiter.acquire(undefined, 'background')).not.toBeNull();
+  });
+
   it('spaces calls from several limiters sharing one key at 1/rate', async () => {
     const k = key('rate');
     keys.push(k);

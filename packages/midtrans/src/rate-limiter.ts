@@ -30,8 +30,8 @@ return wait
 /**
  * Who asks. A confirmation (a notification about to change a payment, or a person pressing
  * "Sync payment status") queues for its slot up to maxWaitMs; a background check (the sweep)
- * takes a slot only when one is free within `backgroundMaxWaitMs`, so it never queues behind
- * confirmations: when the fleet is busy confirming, sweep checks back off and wait.
+ * takes a slot only when one is free within `backgroundMaxWaitMs`, so it never queues far
+ * behind confirmations: when the fleet is busy confirming, sweep checks back off and wait.
  */
 export type CallPriority = 'confirm' | 'background';
 
@@ -51,7 +51,11 @@ export interface RedisRateLimiterOptions {
   readonly ratePerSecond: number;
   /** Longest a caller waits for its slot before giving up (and retrying later), ms. */
   readonly maxWaitMs: number;
-  /** Longest a background caller waits; default two slot intervals. */
+  /**
+   * Longest a background caller waits for its slot; default 250 ms (at least two slot
+   * intervals). Confirmations may queue up to maxWaitMs, so when they back the schedule up past
+   * this, background checks step aside until it drains.
+   */
   readonly backgroundMaxWaitMs?: number;
 }
 
@@ -63,7 +67,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const maxWaitUs = Math.max(0, Math.round(options.maxWaitMs * 1000));
   const backgroundMaxWaitUs = Math.min(
     maxWaitUs,
-    Math.max(0, Math.round((options.backgroundMaxWaitMs ?? (2 * intervalUs) / 1000) * 1000)),
+    Math.round((options.backgroundMaxWaitMs ?? Math.max(250, (2 * intervalUs) / 1000)) * 1000),
   );
   return {
     async acquire(signal, priority = 'confirm') {

@@ -8,10 +8,11 @@
  * An event carries what the console shows (order code, statuses, outcome), never a payload,
  * an amount from Midtrans or a signature.
  */
-import { MISMATCH_KINDS, SYNC_OUTCOMES } from '@lunas/core';
-import { Redis } from 'ioredis';
+import { MISMATCH_KINDS, SYNC_OUTCOMES, type RedisTarget } from '@lunas/core';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { connectRedis } from './redis.js';
 
 export const paymentEventSchema = z.object({
   type: z.literal('payment.result'),
@@ -71,16 +72,12 @@ export interface PaymentEventSubscriber {
  * other command), shared by every listener. ioredis re-subscribes by itself after a reconnect.
  */
 export function createPaymentEventSubscriber(
-  url: string,
+  target: RedisTarget | string,
   queuePrefix: string,
   logger: Logger,
 ): PaymentEventSubscriber {
   const channel = paymentEventsChannel(queuePrefix);
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
-    enableReadyCheck: false,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
+  const redis = connectRedis(target, 'subscriber');
   redis.on('error', (error: Error) =>
     logger.debug({ err: { message: error.message } }, 'event subscriber connection error'),
   );

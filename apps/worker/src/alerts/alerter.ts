@@ -1,17 +1,17 @@
 /**
- * Raising an alert: deduplicate, then queue its delivery.
+ * Raising an alert: queue its delivery as a BullMQ job, deduplicated by BullMQ itself.
  *
- *   1. SET NX on `${prefix}:alerts:sent:${cause}:${hash(key)}` with a TTL: the first process to
- *      see a cause (for one order, one job, …) wins; every other sighting in the window is
- *      counted and dropped. Many workers, one message.
- *   2. queue the delivery as a BullMQ job (retries with exponential backoff). If queueing
- *      fails the dedupe key is released, so the next sighting tries again.
+ * The job's deduplication id names the cause and a hash of its key (one order, one job, …),
+ * with a TTL of ALERT_DEDUPE_TTL_S: the first process to see a cause queues the delivery, and
+ * every other sighting in the window is refused by BullMQ in the same Redis script (counted as
+ * deduplicated). Many workers, one message. A failed add queues nothing and holds no key, so the
+ * next sighting tries again. Delivery retries with exponential backoff (deliver-alert.ts).
  *
  * With no ALERT_WEBHOOK_URL, alerts are only logged (at error) and counted.
  */
-import { createHash } from 'node:crypto';
-import { ALERT_JOBS, ALERT_RETRY_DEFAULTS, type AlertJobData } from '@lunas/core';
-import type { LunasMetrics, Redis } from '@lunas/runtime';
+import { createHash, randomBytes } from 'node:crypto';
+import { ALERT_JOBS, alertJobOptions, type AlertJobData } from '@lunas/core';
+import type { LunasMetrics } from '@lunas/runtime';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AlertDraft } from './alert-rules.js';
@@ -22,8 +22,6 @@ export interface Alerter {
 }
 
 export interface AlerterDeps {
-  readonly redis: Redis;
-  readonly prefix: string;
   /** null: no ALERT_WEBHOOK_URL, log only. */
   readonly queue: Queue<AlertJobData> | null;
   readonly dedupeTtlS: number;
@@ -32,8 +30,9 @@ export interface AlerterDeps {
   readonly now?: () => Date;
 }
 
-export function alertDedupeKey(prefix: string, draft: Pick<AlertDraft, 'cause' | 'key'>): string {
-  return `${prefix}:alerts:sent:${draft.cause}:${createHash('sha256').update(draft.key).digest('hex').slice(0, 32)}`;
+/** The deduplication id of an alert: its cause and a hash of its key (keys may be long). */
+export function alertDedupeId(draft: Pick<AlertDraft, 'cause' | 'key'>): string {
+  return `alert-${draft.cause}-${createHash('sha256').update(draft.key).digest('hex').slice(0, 32)}`;
 }
 
 export function createAlerter(deps: AlerterDeps): Alerter {
@@ -45,33 +44,36 @@ export function createAlerter(deps: AlerterDeps): Alerter {
         deps.metrics.alerts.inc({ cause: draft.cause, result: 'not_configured' });
         return false;
       }
-      // 1. Deduplicate.
-      const dedupeKey = alertDedupeKey(deps.prefix, draft);
-      const first = await deps.redis.set(dedupeKey, now().toISOString(), 'EX', deps.dedupeTtlS, 'NX');
-      if (first !== 'OK') {
+      const at = now();
+      const dedupeId = alertDedupeId(draft);
+      // The job id is unique per raise; BullMQ answers a refused duplicate with the job that
+      // holds the window, so a different id means this sighting was deduplicated.
+      const jobId = `${dedupeId}-${at.getTime()}-${randomBytes(4).toString('hex')}`;
+      const job = await deps.queue.add(
+        ALERT_JOBS.deliver,
+        { cause: draft.cause, key: draft.key, text: draft.text, raisedAt: at.toISOString() },
+        alertJobOptions({ jobId, dedupeId, dedupeTtlS: deps.dedupeTtlS }),
+      );
+      if (job.id !== jobId) {
         deps.metrics.alerts.inc({ cause: draft.cause, result: 'deduplicated' });
         return false;
-      }
-      // 2. Queue the delivery. The job id names the cause and key: two causes raised in the same
-      // millisecond must not collapse into one job.
-      try {
-        await deps.queue.add(
-          ALERT_JOBS.deliver,
-          { cause: draft.cause, key: draft.key, text: draft.text, raisedAt: now().toISOString() },
-          {
-            jobId: `alert-${draft.cause}-${dedupeKey.slice(dedupeKey.lastIndexOf(':') + 1)}-${now().getTime()}`,
-            attempts: ALERT_RETRY_DEFAULTS.attempts,
-            backoff: { type: 'exponential', delay: ALERT_RETRY_DEFAULTS.backoffMs },
-            removeOnComplete: { age: 7 * 24 * 3600 },
-            removeOnFail: { age: 30 * 24 * 3600 },
-          },
-        );
-      } catch (error) {
-        await deps.redis.del(dedupeKey).catch(() => undefined);
-        throw error;
       }
       deps.metrics.alerts.inc({ cause: draft.cause, result: 'raised' });
       return true;
     },
+  };
+}
+
+/** Fire-and-forget raising for hooks that must never fail a payment job: errors are logged. */
+export function raiseQuietly(alerter: Alerter, logger: Logger): (draft: AlertDraft) => void {
+  return (draft) => {
+    alerter
+      .raise(draft)
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error, alert: draft.cause },
+          'alert could not be queued; the next sighting retries',
+        ),
+      );
   };
 }

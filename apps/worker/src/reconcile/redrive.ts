@@ -14,7 +14,12 @@
  * notification that keeps failing ends visible in the dead letters instead of looping forever.
  * Until then the payment is not left to chance: the sweep's Get Status checks every open row.
  */
-import { deadLetterCause, notificationJobSchema, type DeadLetterCause } from '@lunas/core';
+import {
+  deadLetterCause,
+  notificationJobSchema,
+  notificationOrderCode,
+  type DeadLetterCause,
+} from '@lunas/core';
 import { orderCodesWithPayments, type Sql } from '@lunas/db';
 import { paymentLinkBaseOrderId } from '@lunas/midtrans';
 import type { Job, Queue } from 'bullmq';
@@ -51,7 +56,7 @@ export async function redriveDeadNotifications(deps: RedriveDeps): Promise<numbe
     if (redrives >= deps.maxPerJob) {
       continue;
     }
-    candidates.push({ job, cause, orderCode: orderCodeOf(data.data.rawBody), redrives });
+    candidates.push({ job, cause, orderCode: notificationOrderCode(data.data.rawBody), redrives });
   }
   if (candidates.length === 0) {
     return 0;
@@ -93,13 +98,4 @@ export async function redriveDeadNotifications(deps: RedriveDeps): Promise<numbe
     }
   }
   return redriven;
-}
-
-function orderCodeOf(rawBody: string): string | null {
-  try {
-    const body = JSON.parse(rawBody) as { order_id?: unknown };
-    return typeof body.order_id === 'string' ? body.order_id : null;
-  } catch {
-    return null;
-  }
 }

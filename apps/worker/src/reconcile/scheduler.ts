@@ -4,7 +4,7 @@
  * tick; a changed RECONCILE_EVERY_MS simply replaces the schedule. Attempts 1: a failed sweep
  * is retried by the next tick, not by piling retries onto it.
  */
-import { RECONCILE_JOBS, RECONCILE_SWEEP_SCHEDULER_ID } from '@lunas/core';
+import { RECONCILE_JOBS, RECONCILE_SWEEP_SCHEDULER_ID, SWEEP_JOB_OPTIONS } from '@lunas/core';
 import type { Queue } from 'bullmq';
 
 export async function scheduleSweep(queue: Queue, everyMs: number): Promise<void> {
@@ -14,7 +14,7 @@ export async function scheduleSweep(queue: Queue, everyMs: number): Promise<void
     {
       name: RECONCILE_JOBS.sweep,
       data: {},
-      opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+      opts: SWEEP_JOB_OPTIONS,
     },
   );
 }

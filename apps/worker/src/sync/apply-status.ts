@@ -52,8 +52,10 @@ import {
   startPaidWatch,
   stopPaidWatch,
   upsertRefunds,
+  type OrderRow,
   type PaymentRow,
   type Sql,
+  type TransactionSql,
 } from '@lunas/db';
 import {
   parseMidtransTime,
@@ -117,153 +119,27 @@ export async function applyMidtransStatus(
   const incomingRefunded = status.refund_amount ?? sumRefunds(status);
 
   return runTx(sql, async (tx) => {
-    // 1. Lock the order, then its payments.
-    const order = await findOrderForMidtrans(
-      tx,
-      status.order_id,
-      paymentLinkBaseOrderId(status.order_id),
-      true,
-    );
-    const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
-    if (!order || payments.length === 0) {
-      throw new AppError(
-        'LUNAS_ERR_PAYMENT_NOT_FOUND',
-        paymentNotFoundMessage(status.order_id, status.transaction_id),
-      );
-    }
-
-    // 2. The payment of this transaction.
-    let payment: PaymentRow | null = matchPayment(payments, status.transaction_id);
-    let paymentCreated = false;
-    if (!payment) {
-      payment = await insertLunasPayment(tx, {
-        orderId: order.orderId,
-        transactionId: status.transaction_id,
-        midtransOrderId: status.order_id,
-      });
-      paymentCreated = true;
-    }
+    // 1–2. Lock the order and its payments; the payment of this transaction.
+    const { order, payment, paymentCreated } = await lockPaymentOf(tx, status);
+    const ctx: ApplyContext = { tx, input, incoming, order, payment, paymentCreated };
+    const held = { everPaid: payment.paidAt !== null, refundedAmount: payment.refundedAmount };
     const current = payment.paymentStatus;
-    const paymentId = payment.paymentId;
-    let everPaid = payment.paidAt !== null;
-    let refundedAmount = payment.refundedAmount;
-    const refundedBefore = payment.refundedAmount;
-
-    const record = async (
-      outcome: SyncOutcome,
-      to: string | null,
-      reasonCode: SyncReason | null,
-      reason: string | null,
-      extra: { reversal?: boolean; orderStatusChanged?: boolean; dbStatus?: PaymentStatus | null } = {},
-    ): Promise<ApplyStatusResult> => {
-      // 6. The ledger, from Midtrans's word against what we now hold.
-      const dbStatus = extra.dbStatus ?? (isPaymentStatus(current) ? current : null);
-      const mismatch =
-        dbStatus === null
-          ? null
-          : classifyMismatch({
-              midtrans: incoming,
-              db: dbStatus,
-              everPaid,
-              reason: reasonCode,
-              reversal: extra.reversal ?? false,
-            });
-      await setMismatch(tx, paymentId, mismatch);
-      // 7. Audit.
-      const syncLogId = await insertSyncLog(tx, {
-        orderCode: order.orderCode,
-        paymentId,
-        syncType: input.syncType,
-        outcome,
-        fromStatus: current,
-        toStatus: to,
-        midtransTransactionStatus: status.transaction_status,
-        midtransTransactionId: status.transaction_id,
-        payload: input.payload,
-        jobId: input.jobId,
-        reasonCode,
-        reason,
-        reversal: extra.reversal ?? false,
-        refundedAmount:
-          outcome === 'applied' && to && REFUND_BRANCH_STATUSES.has(to as PaymentStatus)
-            ? refundedAmount
-            : null,
-        notifiedStatus: input.notifiedStatus ?? null,
-        confirmation: input.confirmation ?? null,
-      });
-      // 8. The shop's events, in this same transaction (the outbox, docs/events.md).
-      if (outcome === 'applied' && to && isPaymentStatus(to)) {
-        await insertTransitionEvents(tx, {
-          syncLogId,
-          transition: {
-            orderCode: order.orderCode,
-            paymentId,
-            transactionId: status.transaction_id,
-            midtransOrderId: status.order_id,
-            from: current,
-            to,
-            midtransStatus: status.transaction_status,
-            paymentType: status.payment_type ?? null,
-            grossAmount: status.gross_amount,
-            currency: status.currency ?? order.currency,
-            refundedBefore,
-            refundedAfter: refundedAmount,
-            reversal: extra.reversal ?? false,
-            orderBecamePaid: to === 'PAID' && (extra.orderStatusChanged ?? false),
-            occurredAt: now(),
-          },
-        });
-      }
-      return {
-        outcome,
-        orderCode: order.orderCode,
-        paymentId,
-        from: current,
-        to,
-        reversal: extra.reversal ?? false,
-        reasonCode,
-        reason,
-        orderStatusChanged: extra.orderStatusChanged ?? false,
-        mismatch,
-        paymentCreated,
-        refundedAmount,
-      };
-    };
 
     // 3. Decide.
     if (incoming === null) {
-      return record(
-        'rejected',
-        null,
-        'unknown_status',
-        `undocumented status "${status.transaction_status}" / fraud "${status.fraud_status ?? ''}"`,
-      );
+      return recordResult(ctx, held, 'rejected', null, 'unknown_status', {
+        reason: `undocumented status "${status.transaction_status}" / fraud "${status.fraud_status ?? ''}"`,
+      });
     }
     if (!isPaymentStatus(current)) {
-      return record(
-        'rejected',
-        incoming,
-        'unknown_payment_status',
-        `payment row holds unknown status "${current}"`,
-      );
+      return recordResult(ctx, held, 'rejected', incoming, 'unknown_payment_status', {
+        reason: `payment row holds unknown status "${current}"`,
+      });
     }
     // Refunds Midtrans lists are recorded whatever the decision (a bank confirmation comes as
     // a second notification that changes no status).
     if (REFUND_BRANCH_STATUSES.has(incoming)) {
-      await upsertRefunds(
-        tx,
-        paymentId,
-        refundFacts(status).map((r) => ({
-          identity: r.identity,
-          kind: incoming === 'CHARGEBACK' || incoming === 'PARTIALLY_CHARGED_BACK' ? 'chargeback' : 'refund',
-          refundChargebackId: r.refundChargebackId,
-          refundKey: r.refundKey,
-          amount: r.amount,
-          reason: r.reason,
-          refundedAt: parseMidtransTime(r.createdAt),
-          bankConfirmedAt: parseMidtransTime(r.bankConfirmedAt),
-        })),
-      );
+      await recordRefunds(tx, payment.paymentId, status, incoming);
     }
     const decision = decideTransition(
       { status: current, refundedAmount: payment.refundedAmount },
@@ -273,75 +149,276 @@ export async function applyMidtransStatus(
     if (decision.kind !== 'apply') {
       // A confirmed transaction id is learnt even when nothing else changes.
       if (payment.transactionId === null) {
-        await bindTransactionId(tx, paymentId, status.transaction_id, status.order_id);
+        await bindTransactionId(tx, payment.paymentId, status.transaction_id, status.order_id);
       }
-      return record(decision.kind, incoming, null, null);
+      return recordResult(ctx, held, decision.kind, incoming, null);
     }
 
     // 4. Money guard, whenever the payment becomes PAID.
-    const becomesPaid = decision.to === 'PAID';
-    if (becomesPaid) {
-      const currency = (status.currency ?? 'IDR').toUpperCase();
-      if (!sameAmount(status.gross_amount, order.totalAmount) || currency !== order.currency.toUpperCase()) {
-        return record(
-          'rejected',
-          incoming,
-          'amount_mismatch',
-          `Midtrans ${status.gross_amount} ${currency}, order ${order.totalAmount} ${order.currency}`,
-        );
-      }
+    const refused = decision.to === 'PAID' ? moneyGuard(status, order) : null;
+    if (refused) {
+      return recordResult(ctx, held, 'rejected', incoming, 'amount_mismatch', { reason: refused });
     }
 
-    // 5. Compare-and-set. We hold the row lock, so a miss means the row changed under us in a
-    // way the lock should have prevented: fail loudly and let the retry re-decide.
-    const paidAt = becomesPaid ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
-    const newRefunded = REFUND_BRANCH_STATUSES.has(decision.to) ? (incomingRefunded ?? null) : null;
-    const moved = await compareAndSetPayment(tx, {
-      paymentId,
-      from: decision.from,
-      to: decision.to,
-      transactionId: status.transaction_id,
-      midtransOrderId: status.order_id,
-      paymentMethod: status.payment_type ?? null,
-      grossAmount: status.gross_amount,
-      refundedAmount: newRefunded,
-      paidAt,
-    });
-    if (!moved) {
-      throw new Error(`payment ${paymentId} left ${decision.from} while locked`);
-    }
-    if (newRefunded !== null) {
-      refundedAmount = newRefunded;
-    }
-    everPaid ||= paidAt !== null;
-    let orderStatusChanged = false;
-    if (becomesPaid && paidAt) {
-      orderStatusChanged = await markOrderPaid(tx, order.orderId, paidAt);
-    } else if (decision.reversal) {
-      orderStatusChanged = await markOrderReversed(tx, order.orderId);
-    }
-    // Watches (reconciliation keeps checking for RECONCILE_PAID_WATCH_MS): a paid payment, for a
-    // reversal or refund whose notification is lost; a failed payment of an order still unpaid,
-    // for the order's next transaction (a Snap retry, a reused order id) whose notifications are
-    // lost: no other row would ever lead the sweep to it.
-    const watchFailed =
-      FAILED_STATUSES.has(decision.to) && order.orderStatus !== 'PAID' && !orderStatusChanged;
-    if ((becomesPaid || watchFailed) && input.paidWatch && input.paidWatch.forMs > 0) {
-      await startPaidWatch(tx, paymentId, input.paidWatch);
-    } else if (FINAL_STATUSES.has(decision.to)) {
-      await stopPaidWatch(tx, paymentId);
-    }
-    return record(
+    // 5. Compare-and-set, the order, the watches.
+    const applied = await applyDecision(ctx, decision, incomingRefunded, now);
+    return recordResult(
+      ctx,
+      {
+        everPaid: held.everPaid || applied.paidAt !== null,
+        refundedAmount: applied.refundedAmount ?? held.refundedAmount,
+      },
       'applied',
       decision.to,
       null,
-      decision.withoutPayment ? 'refunded without a recorded payment' : null,
       {
+        reason: decision.withoutPayment ? 'refunded without a recorded payment' : null,
         reversal: decision.reversal,
-        orderStatusChanged,
+        orderStatusChanged: applied.orderStatusChanged,
         dbStatus: decision.to,
       },
     );
+  });
+}
+
+/** What one apply works on, inside its transaction. */
+interface ApplyContext {
+  readonly tx: TransactionSql;
+  readonly input: ApplyStatusInput;
+  readonly incoming: PaymentStatus | null;
+  readonly order: OrderRow;
+  readonly payment: PaymentRow;
+  readonly paymentCreated: boolean;
+}
+
+/** What the payment holds when the result is recorded. */
+interface HeldState {
+  readonly everPaid: boolean;
+  readonly refundedAmount: string;
+}
+
+type ApplyDecision = Extract<ReturnType<typeof decideTransition>, { kind: 'apply' }>;
+
+/**
+ * 1. Locks the order, then its payments. 2. Picks the payment of this transaction, or records
+ * a new one (source 'lunas'). No payment row at all: the shop has not committed it yet.
+ */
+async function lockPaymentOf(
+  tx: TransactionSql,
+  status: MidtransNotification,
+): Promise<{ order: OrderRow; payment: PaymentRow; paymentCreated: boolean }> {
+  const order = await findOrderForMidtrans(
+    tx,
+    status.order_id,
+    paymentLinkBaseOrderId(status.order_id),
+    true,
+  );
+  const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
+  if (!order || payments.length === 0) {
+    throw new AppError(
+      'LUNAS_ERR_PAYMENT_NOT_FOUND',
+      paymentNotFoundMessage(status.order_id, status.transaction_id),
+    );
+  }
+  const matched = matchPayment(payments, status.transaction_id);
+  if (matched) {
+    return { order, payment: matched, paymentCreated: false };
+  }
+  const payment = await insertLunasPayment(tx, {
+    orderId: order.orderId,
+    transactionId: status.transaction_id,
+    midtransOrderId: status.order_id,
+  });
+  return { order, payment, paymentCreated: true };
+}
+
+/** The refunds (or chargebacks) Midtrans lists for the payment. */
+async function recordRefunds(
+  tx: TransactionSql,
+  paymentId: string,
+  status: MidtransNotification,
+  incoming: PaymentStatus,
+): Promise<void> {
+  await upsertRefunds(
+    tx,
+    paymentId,
+    refundFacts(status).map((r) => ({
+      identity: r.identity,
+      kind: incoming === 'CHARGEBACK' || incoming === 'PARTIALLY_CHARGED_BACK' ? 'chargeback' : 'refund',
+      refundChargebackId: r.refundChargebackId,
+      refundKey: r.refundKey,
+      amount: r.amount,
+      reason: r.reason,
+      refundedAt: parseMidtransTime(r.createdAt),
+      bankConfirmedAt: parseMidtransTime(r.bankConfirmedAt),
+    })),
+  );
+}
+
+/** 4. Why becoming PAID is refused (amount or currency differ from the order's), else null. */
+function moneyGuard(status: MidtransNotification, order: OrderRow): string | null {
+  const currency = (status.currency ?? 'IDR').toUpperCase();
+  if (sameAmount(status.gross_amount, order.totalAmount) && currency === order.currency.toUpperCase()) {
+    return null;
+  }
+  return `Midtrans ${status.gross_amount} ${currency}, order ${order.totalAmount} ${order.currency}`;
+}
+
+/**
+ * 5. Compare-and-set. We hold the row lock, so a miss means the row changed under us in a way
+ * the lock should have prevented: fail loudly and let the retry re-decide. Then the order
+ * (PAID, or PAYMENT_REVERSED) and the reconciliation watches.
+ */
+async function applyDecision(
+  ctx: ApplyContext,
+  decision: ApplyDecision,
+  incomingRefunded: string | null,
+  now: () => Date,
+): Promise<{ paidAt: Date | null; refundedAmount: string | null; orderStatusChanged: boolean }> {
+  const { tx, input, order } = ctx;
+  const { status } = input;
+  const paymentId = ctx.payment.paymentId;
+  const becomesPaid = decision.to === 'PAID';
+  const paidAt = becomesPaid ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
+  const newRefunded = REFUND_BRANCH_STATUSES.has(decision.to) ? (incomingRefunded ?? null) : null;
+  const moved = await compareAndSetPayment(tx, {
+    paymentId,
+    from: decision.from,
+    to: decision.to,
+    transactionId: status.transaction_id,
+    midtransOrderId: status.order_id,
+    paymentMethod: status.payment_type ?? null,
+    grossAmount: status.gross_amount,
+    refundedAmount: newRefunded,
+    paidAt,
+  });
+  if (!moved) {
+    throw new Error(`payment ${paymentId} left ${decision.from} while locked`);
+  }
+  let orderStatusChanged = false;
+  if (becomesPaid && paidAt) {
+    orderStatusChanged = await markOrderPaid(tx, order.orderId, paidAt);
+  } else if (decision.reversal) {
+    orderStatusChanged = await markOrderReversed(tx, order.orderId);
+  }
+  // Watches (reconciliation keeps checking for RECONCILE_PAID_WATCH_MS): a paid payment, for a
+  // reversal or refund whose notification is lost; a failed payment of an order still unpaid,
+  // for the order's next transaction (a Snap retry, a reused order id) whose notifications are
+  // lost: no other row would ever lead the sweep to it.
+  const watchFailed = FAILED_STATUSES.has(decision.to) && order.orderStatus !== 'PAID' && !orderStatusChanged;
+  if ((becomesPaid || watchFailed) && input.paidWatch && input.paidWatch.forMs > 0) {
+    await startPaidWatch(tx, paymentId, input.paidWatch);
+  } else if (FINAL_STATUSES.has(decision.to)) {
+    await stopPaidWatch(tx, paymentId);
+  }
+  return { paidAt, refundedAmount: newRefunded, orderStatusChanged };
+}
+
+/** 6. The ledger, from Midtrans's word against what we now hold. 7. The audit row. */
+async function recordResult(
+  ctx: ApplyContext,
+  held: HeldState,
+  outcome: SyncOutcome,
+  to: string | null,
+  reasonCode: SyncReason | null,
+  extra: {
+    reason?: string | null;
+    reversal?: boolean;
+    orderStatusChanged?: boolean;
+    dbStatus?: PaymentStatus | null;
+  } = {},
+): Promise<ApplyStatusResult> {
+  const { tx, input, order, payment, paymentCreated } = ctx;
+  const { status } = input;
+  const current = payment.paymentStatus;
+  const paymentId = payment.paymentId;
+  const reason = extra.reason ?? null;
+  const reversal = extra.reversal ?? false;
+  const dbStatus = extra.dbStatus ?? (isPaymentStatus(current) ? current : null);
+  const mismatch =
+    dbStatus === null
+      ? null
+      : classifyMismatch({
+          midtrans: ctx.incoming,
+          db: dbStatus,
+          everPaid: held.everPaid,
+          reason: reasonCode,
+          reversal,
+        });
+  await setMismatch(tx, paymentId, mismatch);
+  const syncLogId = await insertSyncLog(tx, {
+    orderCode: order.orderCode,
+    paymentId,
+    syncType: input.syncType,
+    outcome,
+    fromStatus: current,
+    toStatus: to,
+    midtransTransactionStatus: status.transaction_status,
+    midtransTransactionId: status.transaction_id,
+    payload: input.payload,
+    jobId: input.jobId,
+    reasonCode,
+    reason,
+    reversal,
+    refundedAmount:
+      outcome === 'applied' && to && REFUND_BRANCH_STATUSES.has(to as PaymentStatus)
+        ? held.refundedAmount
+        : null,
+    notifiedStatus: input.notifiedStatus ?? null,
+    confirmation: input.confirmation ?? null,
+  });
+  // 8. The shop's events, in this same transaction (the outbox, docs/events.md).
+  if (outcome === 'applied') {
+    await recordEvents(ctx, held, to, syncLogId, extra);
+  }
+  return {
+    outcome,
+    orderCode: order.orderCode,
+    paymentId,
+    from: current,
+    to,
+    reversal,
+    reasonCode,
+    reason,
+    orderStatusChanged: extra.orderStatusChanged ?? false,
+    mismatch,
+    paymentCreated,
+    refundedAmount: held.refundedAmount,
+  };
+}
+
+/** 8. The events of an applied transition (payment_events), with the sync log row they come from. */
+async function recordEvents(
+  ctx: ApplyContext,
+  held: HeldState,
+  to: string | null,
+  syncLogId: string,
+  extra: { reversal?: boolean; orderStatusChanged?: boolean },
+): Promise<void> {
+  const { tx, input, order, payment } = ctx;
+  const { status } = input;
+  if (!to || !isPaymentStatus(to)) {
+    return;
+  }
+  await insertTransitionEvents(tx, {
+    syncLogId,
+    transition: {
+      orderCode: order.orderCode,
+      paymentId: payment.paymentId,
+      transactionId: status.transaction_id,
+      midtransOrderId: status.order_id,
+      from: payment.paymentStatus,
+      to,
+      midtransStatus: status.transaction_status,
+      paymentType: status.payment_type ?? null,
+      grossAmount: status.gross_amount,
+      currency: status.currency ?? order.currency,
+      refundedBefore: payment.refundedAmount,
+      refundedAfter: held.refundedAmount,
+      reversal: extra.reversal ?? false,
+      orderBecamePaid: to === 'PAID' && (extra.orderStatusChanged ?? false),
+      occurredAt: new Date(),
+    },
   });
 }
 

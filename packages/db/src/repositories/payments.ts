@@ -217,23 +217,6 @@ export async function upsertRefunds(
   return changed;
 }
 
-export interface RefundRow {
-  readonly identity: string;
-  readonly kind: string;
-  readonly refundKey: string | null;
-  readonly amount: string;
-  readonly reason: string | null;
-  readonly refundedAt: Date | null;
-  readonly bankConfirmedAt: Date | null;
-}
-
-export async function listRefunds(db: Db, paymentId: string): Promise<RefundRow[]> {
-  return db<RefundRow[]>`
-    SELECT identity, kind, refund_key AS "refundKey", amount::text AS amount, reason,
-           refunded_at AS "refundedAt", bank_confirmed_at AS "bankConfirmedAt"
-    FROM payment_refunds WHERE payment_id = ${paymentId} ORDER BY id`;
-}
-
 /** Puts a payment on the mismatch ledger (keeping mismatch_since while the kind holds), or clears it. */
 export async function setMismatch(db: Db, paymentId: string, kind: MismatchKind | null): Promise<void> {
   await db`

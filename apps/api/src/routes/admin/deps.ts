@@ -14,6 +14,7 @@ import {
   type Logger,
   type PaymentEventSubscriber,
   type Redis,
+  type RedisTarget,
 } from '@lunas/runtime';
 import { Queue } from 'bullmq';
 
@@ -27,7 +28,7 @@ export interface OpsDeps {
 }
 
 export interface CreateOpsDepsInput {
-  readonly redisUrl: string;
+  readonly redisTarget: RedisTarget;
   readonly prefix: string;
   readonly redis: Redis;
   readonly logger: Logger;
@@ -54,7 +55,7 @@ export function createOpsDeps(input: CreateOpsDepsInput): OpsDeps {
   if (admin) {
     registerPaymentHealth(metrics, () => countPaymentHealth(admin.sql, input.stuckAfterMinutes));
   }
-  const subscriber = admin ? createPaymentEventSubscriber(input.redisUrl, prefix, logger) : null;
+  const subscriber = admin ? createPaymentEventSubscriber(input.redisTarget, prefix, logger) : null;
   return {
     metrics,
     subscriber,

@@ -10,8 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import {
   manualReconcileJobId,
+  manualReconcileJobOptions,
   RECONCILE_JOBS,
-  RECONCILE_PRIORITY,
   reconcileJobResultSchema,
 } from '@lunas/core';
 import { findLatestPaymentForOrder } from '@lunas/db';
@@ -44,14 +44,7 @@ export const syncPaymentRoute: FastifyPluginCallback<SyncPaymentRouteOptions> = 
     const job = await app.reconcileQueue.add(
       RECONCILE_JOBS.reconcilePayment,
       { paymentId: latest.paymentId, orderCode, syncType: 'manual', enqueuedAt: new Date(now).toISOString() },
-      {
-        jobId: manualReconcileJobId(latest.paymentId, now, randomBytes(4).toString('hex')),
-        priority: RECONCILE_PRIORITY.manual,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: { age: 3600 },
-        removeOnFail: { age: 24 * 3600 },
-      },
+      manualReconcileJobOptions(manualReconcileJobId(latest.paymentId, now, randomBytes(4).toString('hex'))),
     );
     const jobId = job.id ?? '';
     try {

@@ -12,7 +12,14 @@
  * process may run it at once.
  */
 import { EVENT_JOBS, EVENT_QUEUES, eventDeliveryJobOptions, type EventDeliveryJobData } from '@lunas/core';
-import { createSql, markRelayed, nextUndelivered, undeliveredHeads, type EventHead } from '@lunas/db';
+import {
+  createSql,
+  markRelayed,
+  nextUndelivered,
+  undeliveredHeads,
+  type EventHead,
+  type Sql,
+} from '@lunas/db';
 import { createWorkerRedis, type Logger } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config.js';
@@ -41,7 +48,6 @@ export function startEventDelivery(deps: {
     return null;
   }
   const logger = deps.logger.child({ component: 'events' });
-  const prefix = config.QUEUE_PREFIX;
   const sql = createSql({
     url: config.DATABASE_URL,
     applicationName: 'lunas-worker-events',
@@ -50,10 +56,49 @@ export function startEventDelivery(deps: {
   });
   const queueRedis = createWorkerRedis(config.REDIS_URL, logger);
   const workerRedis = createWorkerRedis(config.REDIS_URL, logger);
-  const queue = new Queue<EventDeliveryJobData>(EVENT_QUEUES.deliveries, { connection: queueRedis, prefix });
+  const queue = new Queue<EventDeliveryJobData>(EVENT_QUEUES.deliveries, {
+    connection: queueRedis,
+    prefix: config.QUEUE_PREFIX,
+  });
   queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'event queue error'));
-  const policy = { attempts: config.EVENTS_DELIVERY_ATTEMPTS, backoffMs: config.EVENTS_DELIVERY_BACKOFF_MS };
+  const relay = startRelay({ config, logger, sql, queue });
+  const worker = startDeliveryWorker({
+    config,
+    logger,
+    sql,
+    workerRedis,
+    webhookUrl: config.EVENTS_WEBHOOK_URL,
+    secret: config.EVENTS_WEBHOOK_SECRET,
+    enqueue: relay.enqueue,
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    worker,
+    queue,
+    relayNow: relay.relayNow,
+    close() {
+      closing ??= (async () => {
+        await relay.stop();
+        await worker.close();
+        await queue.close();
+        await sql.end({ timeout: 5 });
+        workerRedis.disconnect();
+        queueRedis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
 
+/** The relay: every EVENTS_RELAY_INTERVAL_MS, one job per order head not queued recently. */
+function startRelay(deps: {
+  readonly config: WorkerConfig;
+  readonly logger: Logger;
+  readonly sql: Sql;
+  readonly queue: Queue<EventDeliveryJobData>;
+}) {
+  const { config, logger, sql, queue } = deps;
+  const policy = { attempts: config.EVENTS_DELIVERY_ATTEMPTS, backoffMs: config.EVENTS_DELIVERY_BACKOFF_MS };
   const enqueue = async (heads: readonly EventHead[]): Promise<void> => {
     if (heads.length === 0) {
       return;
@@ -71,17 +116,73 @@ export function startEventDelivery(deps: {
       heads.map((head) => head.id),
     );
   };
+  let running: Promise<number> | null = null;
+  const relayNow = (): Promise<number> => {
+    running ??= (async () => {
+      try {
+        const heads = await undeliveredHeads(sql, {
+          limit: RELAY_BATCH,
+          relayAgainAfterMs: config.EVENTS_RELAY_AGAIN_AFTER_MS,
+        });
+        await enqueue(heads);
+        return heads.length;
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const tick = (): void => {
+    relayNow()
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: { message: (error as Error).message } },
+          'event relay pass failed; next pass retries',
+        ),
+      )
+      .finally(() => {
+        if (!stopped) {
+          timer = setTimeout(tick, config.EVENTS_RELAY_INTERVAL_MS);
+        }
+      });
+  };
+  tick();
+  return {
+    enqueue,
+    relayNow,
+    async stop() {
+      stopped = true;
+      if (timer) {
+        clearTimeout(timer);
+      }
+      await running?.catch(() => undefined);
+    },
+  };
+}
 
+/** The BullMQ worker that signs and POSTs each event (processors/deliver-event.ts). */
+function startDeliveryWorker(deps: {
+  readonly config: WorkerConfig;
+  readonly logger: Logger;
+  readonly sql: Sql;
+  readonly workerRedis: ReturnType<typeof createWorkerRedis>;
+  readonly webhookUrl: string;
+  readonly secret: string;
+  readonly enqueue: (heads: readonly EventHead[]) => Promise<void>;
+}): Worker<EventDeliveryJobData, DeliverEventResult> {
+  const { config, logger, sql } = deps;
   const processor = createDeliverEventProcessor({
     sql,
     logger,
-    webhookUrl: config.EVENTS_WEBHOOK_URL,
-    secret: config.EVENTS_WEBHOOK_SECRET,
+    webhookUrl: deps.webhookUrl,
+    secret: deps.secret,
     timeoutMs: config.EVENTS_WEBHOOK_TIMEOUT_MS,
     queueNext: async (orderCode) => {
       const next = await nextUndelivered(sql, orderCode);
       if (next) {
-        await enqueue([{ id: next, orderCode }]);
+        await deps.enqueue([{ id: next, orderCode }]);
       }
     },
   });
@@ -94,8 +195,8 @@ export function startEventDelivery(deps: {
       return processor(job);
     },
     {
-      connection: workerRedis,
-      prefix,
+      connection: deps.workerRedis,
+      prefix: config.QUEUE_PREFIX,
       concurrency: config.EVENTS_DELIVERY_CONCURRENCY,
       lockDuration: Math.max(config.JOB_LOCK_MS, config.EVENTS_WEBHOOK_TIMEOUT_MS + 5_000),
       stalledInterval: config.STALLED_INTERVAL_MS,
@@ -119,60 +220,5 @@ export function startEventDelivery(deps: {
       logger.debug(fields, 'payment event delivery failed; retrying with backoff');
     }
   });
-
-  let running: Promise<number> | null = null;
-  const relayNow = (): Promise<number> => {
-    running ??= (async () => {
-      try {
-        const heads = await undeliveredHeads(sql, {
-          limit: RELAY_BATCH,
-          relayAgainAfterMs: config.EVENTS_RELAY_AGAIN_AFTER_MS,
-        });
-        await enqueue(heads);
-        return heads.length;
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  let closed = false;
-  let timer: NodeJS.Timeout | null = null;
-  const tick = (): void => {
-    relayNow()
-      .catch((error: unknown) =>
-        logger.warn(
-          { err: { message: (error as Error).message } },
-          'event relay pass failed; next pass retries',
-        ),
-      )
-      .finally(() => {
-        if (!closed) {
-          timer = setTimeout(tick, config.EVENTS_RELAY_INTERVAL_MS);
-        }
-      });
-  };
-  tick();
-
-  let closing: Promise<void> | null = null;
-  return {
-    worker,
-    queue,
-    relayNow,
-    close() {
-      closing ??= (async () => {
-        closed = true;
-        if (timer) {
-          clearTimeout(timer);
-        }
-        await running?.catch(() => undefined);
-        await worker.close();
-        await queue.close();
-        await sql.end({ timeout: 5 });
-        workerRedis.disconnect();
-        queueRedis.disconnect();
-      })();
-      return closing;
-    },
-  };
+  return worker;
 }
