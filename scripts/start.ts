@@ -108,6 +108,7 @@ if (useSimulator) {
   const simPort = env.SIM_PORT ?? '4010';
   env.MIDTRANS_SERVER_KEY = LOCAL_SIMULATOR_SERVER_KEY;
   env.MIDTRANS_API_BASE_URL ??= `http://127.0.0.1:${simPort}`;
+  env.MIDTRANS_SNAP_BASE_URL ??= `http://127.0.0.1:${simPort}/snap/v1`;
   console.log(
     `[lunas] no MIDTRANS_SERVER_KEY: starting the Midtrans simulator on http://127.0.0.1:${simPort}`,
   );

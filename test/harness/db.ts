@@ -3,7 +3,7 @@
  * Made from the server's `postgres` database with the machine's trust auth (see README).
  */
 import { randomBytes } from 'node:crypto';
-import { createSql, ensureDatabase, migrate, type Sql } from '@lunas/db';
+import { createSql, ensureDatabase, migrate, type ShopOrdersMode, type Sql } from '@lunas/db';
 
 export const PG_BASE_URL = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
@@ -14,12 +14,36 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(label = 't'): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /** DATABASE_SCHEMA of the Lunas connection `sql` (default public). */
+  readonly schema?: string;
+  readonly shopOrders?: ShopOrdersMode;
+  /** Runs on a public-schema connection before the migrations (a shop's own tables, say). */
+  readonly seed?: (sql: Sql) => Promise<void>;
+  /** Apply the migrations (default true). */
+  readonly migrate?: boolean;
+}
+
+export async function createTestDatabase(
+  label = 't',
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const name = `lunas_${label}_${randomBytes(5).toString('hex')}`;
   const url = `${PG_BASE_URL}/${name}`;
   await ensureDatabase(url);
-  const sql = createSql({ url, applicationName: 'lunas-test', max: 5 });
-  await migrate(sql);
+  if (options.seed) {
+    const shop = createSql({ url, applicationName: 'lunas-test-seed', max: 1 });
+    try {
+      await options.seed(shop);
+    } finally {
+      await shop.end({ timeout: 5 });
+    }
+  }
+  const schema = options.schema ?? 'public';
+  const sql = createSql({ url, applicationName: 'lunas-test', max: 5, schema });
+  if (options.migrate ?? true) {
+    await migrate(sql, { schema, shopOrders: options.shopOrders ?? 'builtin' });
+  }
   return {
     name,
     url,

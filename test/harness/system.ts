@@ -13,7 +13,7 @@ import { createSimulator, type Simulator, type SimulatorOptions } from '@lunas/s
 import { loadWorkerConfig, startWorker, type WorkerHandle } from '@lunas/worker';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { createTestDatabase, type TestDatabase } from './db.js';
+import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from './db.js';
 import { captureLogger, type CapturedLogger } from './logger.js';
 import { TEST_SERVER_KEY } from './notifications.js';
 import { deletePrefix, REDIS_URL, testPrefix } from './redis.js';
@@ -49,11 +49,17 @@ export interface StartSystemOptions {
   onSim?: (sim: Simulator) => void;
   /** More simulator options (compat switches, say). */
   simOptions?: Partial<SimulatorOptions>;
+  /** A shop's own tables, made before the migrations (DATABASE_SCHEMA / SHOP_ORDERS come from env). */
+  seedDb?: TestDatabaseOptions['seed'];
 }
 
 export async function startSystem(options: StartSystemOptions = {}): Promise<TestSystem> {
   const label = options.label ?? 'sys';
-  const db = await createTestDatabase(label);
+  const db = await createTestDatabase(label, {
+    ...(options.env?.DATABASE_SCHEMA ? { schema: options.env.DATABASE_SCHEMA } : {}),
+    ...(options.env?.SHOP_ORDERS === 'adapter' ? { shopOrders: 'adapter' as const } : {}),
+    ...(options.seedDb ? { seed: options.seedDb } : {}),
+  });
   const prefix = testPrefix(label);
   const logs = captureLogger(label, 'debug');
   const baseEnv: Record<string, string> = {

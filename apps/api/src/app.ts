@@ -2,8 +2,21 @@
  * buildApp assembles the Fastify instance from ready dependencies and never listens; main.ts
  * listens, tests use app.inject() or listen on port 0.
  */
-import { QUEUES, RECONCILE_QUEUES, type ReconcileJobData } from '@lunas/core';
+import {
+  FORWARD_QUEUES,
+  QUEUES,
+  RECONCILE_QUEUES,
+  type ForwardJobData,
+  type ReconcileJobData,
+} from '@lunas/core';
 import { createSql, type Sql } from '@lunas/db';
+import {
+  createMidtransClient,
+  createRedisCircuitBreaker,
+  createRedisRateLimiter,
+  resolveMidtransBaseUrl,
+  type MidtransClient,
+} from '@lunas/midtrans';
 import {
   createProducerRedis,
   createWorkerRedis,
@@ -14,9 +27,15 @@ import {
 import { Queue, QueueEvents } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiConfig } from './config.js';
+import { createChargeClient, resolveSnapBaseUrl, type ChargeClient } from './charge.js';
 import { createEnqueue } from './enqueue.js';
 import { catalogErrorHandler, registerErrorHandler } from './errors.js';
+import { createForward, type Forward } from './forward.js';
+import { docsRoutes, registerOpenApi, useZod } from './openapi.js';
+import { SessionStore } from './plugins/admin-session.js';
 import { apiMetrics, timedEnqueue, webhookMetrics } from './plugins/metrics.js';
+import { shopAuth } from './plugins/shop-auth.js';
+import { paymentsRoute } from './routes/payments.js';
 import { createOpsDeps, type OpsDeps } from './routes/admin/deps.js';
 import { adminContext } from './routes/admin/index.js';
 import { shopEventsRoutes } from './routes/events.js';
@@ -30,6 +49,10 @@ export interface ApiDeps {
   readonly admin: AdminDeps | null;
   /** Metrics, the payment event subscriber and Bull Board's queues (routes/admin/deps.ts). */
   readonly ops: OpsDeps;
+  /** FORWARD_NOTIFICATION_URL set: queues each accepted notification for the old handler. */
+  readonly forward: Forward | null;
+  /** What the shop's API (POST /payments) needs; null when SHOP_API_TOKEN is unset. */
+  readonly shop: ShopDeps | null;
   /** Closes what createApiDeps opened. */
   close(): Promise<void>;
 }
@@ -42,6 +65,13 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   });
   notificationQueue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
   const admin = config.ADMIN_TOKEN ? createAdminDeps(config, redis, logger) : null;
+  const forwardQueue = config.FORWARD_NOTIFICATION_URL
+    ? new Queue<ForwardJobData>(FORWARD_QUEUES.forward, { connection: redis, prefix: config.QUEUE_PREFIX })
+    : null;
+  forwardQueue?.on('error', (error) =>
+    logger.warn({ err: { message: error.message } }, 'forward queue error'),
+  );
+  const shop = config.SHOP_API_TOKEN ? createShopDeps(config, logger) : null;
   const ops = createOpsDeps({
     redisTarget: redisTargetOf(config),
     prefix: config.QUEUE_PREFIX,
@@ -56,9 +86,23 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     notificationQueue,
     admin,
     ops,
+    forward: forwardQueue
+      ? createForward(
+          forwardQueue,
+          {
+            attempts: config.FORWARD_ATTEMPTS,
+            backoffMs: config.FORWARD_BACKOFF_MS,
+            timeoutMs: config.ENQUEUE_TIMEOUT_MS,
+          },
+          logger,
+        )
+      : null,
+    shop,
     async close() {
       await ops.close();
       await admin?.close();
+      await forwardQueue?.close().catch(() => undefined);
+      await shop?.close();
       await notificationQueue.close().catch(() => undefined);
       redis.disconnect();
     },
@@ -71,11 +115,43 @@ export interface AdminDeps {
   readonly reconcileQueue: Queue<ReconcileJobData>;
   /** Completion events of reconcile jobs, for the manual sync's bounded wait. */
   readonly queueEvents: QueueEvents;
+  /** Get Status for the replay's dry run: the workers' fleet-wide rate limit and circuit. */
+  readonly midtrans: MidtransClient;
   close(): Promise<void>;
 }
 
+export interface ShopDeps {
+  /** The shop's own rows (orders, payment rows, idempotency keys); no payment state change. */
+  readonly sql: Sql;
+  readonly charges: ChargeClient;
+  close(): Promise<void>;
+}
+
+function createShopDeps(config: ApiConfig, logger: Logger): ShopDeps {
+  const sql = createSql({ url: config.DATABASE_URL, applicationName: 'lunas-api-shop', max: 8, logger });
+  const charges = createChargeClient({
+    serverKey: config.MIDTRANS_SERVER_KEY,
+    coreBaseUrl: resolveMidtransBaseUrl(config.MIDTRANS_API_BASE_URL, config.MIDTRANS_IS_PRODUCTION),
+    snapBaseUrl: resolveSnapBaseUrl(config.MIDTRANS_SNAP_BASE_URL, config.MIDTRANS_IS_PRODUCTION),
+    timeoutMs: config.MIDTRANS_TIMEOUT_MS,
+  });
+  return {
+    sql,
+    charges,
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
 function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): AdminDeps {
-  const sql = createSql({ url: config.DATABASE_URL, applicationName: 'lunas-api-admin', max: 4, logger });
+  const sql = createSql({
+    url: config.DATABASE_URL,
+    applicationName: 'lunas-api-admin',
+    max: 4,
+    logger,
+    schema: config.DATABASE_SCHEMA,
+  });
   const reconcileQueue = new Queue<ReconcileJobData>(RECONCILE_QUEUES.reconcile, {
     connection: redis,
     prefix: config.QUEUE_PREFIX,
@@ -90,10 +166,35 @@ function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): Admin
     prefix: config.QUEUE_PREFIX,
   });
   queueEvents.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue events error'));
+  const midtransLogger = logger.child({ component: 'midtrans' });
+  const prefix = config.QUEUE_PREFIX;
+  // The same Redis keys as the workers' client (apps/worker/src/midtrans.ts): one limit, one circuit.
+  const circuit = createRedisCircuitBreaker({
+    redis,
+    key: `${prefix}:midtrans:circuit`,
+    threshold: config.MIDTRANS_CIRCUIT_THRESHOLD,
+    cooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
+    probeLeaseMs: config.MIDTRANS_TIMEOUT_MS,
+    logger: midtransLogger,
+  });
+  const midtrans = createMidtransClient({
+    serverKey: config.MIDTRANS_SERVER_KEY,
+    baseUrl: resolveMidtransBaseUrl(config.MIDTRANS_API_BASE_URL, config.MIDTRANS_IS_PRODUCTION),
+    timeoutMs: config.MIDTRANS_TIMEOUT_MS,
+    rateLimiter: createRedisRateLimiter({
+      redis,
+      key: `${prefix}:midtrans:rate`,
+      ratePerSecond: config.MIDTRANS_RATE_LIMIT,
+      maxWaitMs: config.MIDTRANS_TIMEOUT_MS,
+    }),
+    circuit,
+    logger: midtransLogger,
+  });
   return {
     sql,
     reconcileQueue,
     queueEvents,
+    midtrans,
     async close() {
       await queueEvents.close().catch(() => undefined);
       eventsRedis.disconnect();
@@ -132,6 +233,8 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
     await deps.close();
   });
   registerErrorHandler(app);
+  // First: @fastify/swagger collects every route registered after it (openapi.ts).
+  await registerOpenApi(app);
   await app.register(apiMetrics, { metrics: deps.ops.metrics });
 
   await app.register(healthRoutes, {
@@ -160,16 +263,33 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
       failuresPerClientPerMinute: config.ADMIN_LOGIN_ATTEMPTS_PER_MINUTE,
       failuresGlobalPerMinute: config.ADMIN_AUTH_FAILURES_GLOBAL_PER_MINUTE,
       trustProxyHops: config.TRUST_PROXY_HOPS,
+      replay: { midtrans: deps.admin.midtrans, waitMs: config.REPLAY_WAIT_MS },
+    });
+    const adminToken = config.ADMIN_TOKEN;
+    await app.register(docsRoutes, {
+      adminToken,
+      sessions: new SessionStore(deps.redis, config.QUEUE_PREFIX, config.ADMIN_SESSION_TTL_S),
     });
   } else {
     logger.warn('admin routes disabled: ADMIN_TOKEN is not set (it is required when NODE_ENV=production)');
   }
-  if (config.SHOP_API_TOKEN) {
-    await app.register(shopEventsRoutes, {
-      token: config.SHOP_API_TOKEN,
-      databaseUrl: config.DATABASE_URL,
-      logger,
+  // The shop's API in its own context: its token (shop-auth.ts), zod validation. GET /events
+  // joins this context.
+  const shop = deps.shop;
+  if (shop && config.SHOP_API_TOKEN) {
+    const token = config.SHOP_API_TOKEN;
+    await app.register(async (context) => {
+      useZod(context);
+      await context.register(shopAuth, { token });
+      await context.register(paymentsRoute, {
+        sql: shop.sql,
+        charges: shop.charges,
+        leaseMs: config.MIDTRANS_TIMEOUT_MS + 5_000,
+      });
+      await context.register(shopEventsRoutes, { token, databaseUrl: config.DATABASE_URL, logger });
     });
+  } else {
+    logger.info('shop API (POST /payments) disabled: SHOP_API_TOKEN is not set');
   }
   // The webhook in its own context: its outcome counter and its error rule (an unexpected
   // error is a 503, which Midtrans retries, never a 500) apply to it alone, by encapsulation.
@@ -192,6 +312,7 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
           }),
           deps.ops.metrics,
         ),
+        ...(deps.forward ? { forward: deps.forward } : {}),
       },
     });
   });

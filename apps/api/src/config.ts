@@ -2,6 +2,7 @@
 import {
   envInt,
   envPieces,
+  FORWARD_RETRY_DEFAULTS,
   NOTIFICATION_RETRY_DEFAULTS,
   parseEnv,
   resolveRedisTopology,
@@ -35,6 +36,22 @@ export function isStrongToken(token: string): boolean {
   return counts.size >= TOKEN_MIN_DISTINCT && bitsPerChar * length >= TOKEN_MIN_BITS;
 }
 
+/** A bearer token variable: ≥ 32 characters and not predictable (isStrongToken). */
+function strongToken(name: string) {
+  return z
+    .string()
+    .min(32, `${name} must be at least 32 characters`)
+    .refine(
+      (token) => isStrongToken(token),
+      `${name} is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
+    );
+}
+
+/** A token setting that may be unset; an empty value (`NAME=` in compose or .env) counts as unset. */
+function optionalToken(name: string) {
+  return z.preprocess((value) => (value === '' ? undefined : value), strongToken(name).optional());
+}
+
 export const apiEnvSchema = z
   .object({
     ...pieces,
@@ -58,33 +75,30 @@ export const apiEnvSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     /** Bearer token of the /admin routes (≥ 32 chars). Unset: admin routes off (refused in production). */
-    // An empty value (`ADMIN_TOKEN=` in compose or an .env file) counts as unset.
-    ADMIN_TOKEN: z.preprocess(
-      (value) => (value === '' ? undefined : value),
-      z
-        .string()
-        .min(32, 'ADMIN_TOKEN must be at least 32 characters')
-        .refine(
-          (token) => isStrongToken(token),
-          `ADMIN_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
-        )
-        .optional(),
-    ),
+    ADMIN_TOKEN: optionalToken('ADMIN_TOKEN'),
     /**
-     * Bearer token of the shop's routes (GET /events), ≥ 32 characters, separate from
-     * ADMIN_TOKEN. Unset: those routes are off.
+     * Bearer token of the shop's API (POST /payments, GET /events), ≥ 32 characters and strong
+     * like ADMIN_TOKEN, and a different value. Unset: those routes are off.
      */
-    SHOP_API_TOKEN: z.preprocess(
-      (value) => (value === '' ? undefined : value),
-      z
-        .string()
-        .min(32, 'SHOP_API_TOKEN must be at least 32 characters')
-        .refine(
-          (token) => isStrongToken(token),
-          `SHOP_API_TOKEN is too predictable: use at least ${TOKEN_MIN_DISTINCT} different characters and about ${TOKEN_MIN_BITS} bits (e.g. openssl rand -hex 24)`,
-        )
-        .optional(),
-    ),
+    SHOP_API_TOKEN: optionalToken('SHOP_API_TOKEN'),
+    /** Midtrans Core API base URL (charges, Get Status); overrides MIDTRANS_IS_PRODUCTION. */
+    MIDTRANS_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Midtrans Snap API base URL, e.g. https://app.sandbox.midtrans.com/snap/v1 (the simulator: <sim>/snap/v1). */
+    MIDTRANS_SNAP_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Production Midtrans endpoints when no base URL is given. */
+    MIDTRANS_IS_PRODUCTION: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** Longest wait for Midtrans to answer a charge or Get Status from the API, ms. */
+    MIDTRANS_TIMEOUT_MS: int(100, 60_000).default(10_000),
+    /** Get Status calls per second, fleet-wide: set it as the workers' (they share one limit in Redis). */
+    MIDTRANS_RATE_LIMIT: int(1, 1_000_000).default(20),
+    /** As the workers': failures that open the fleet-wide Midtrans circuit, and its cooldown, ms. */
+    MIDTRANS_CIRCUIT_THRESHOLD: int(1, 1_000).default(5),
+    MIDTRANS_CIRCUIT_COOLDOWN_MS: int(100, 3_600_000).default(30_000),
+    /** Longest a replay waits for its jobs before answering with their ids, ms. */
+    REPLAY_WAIT_MS: int(0, 120_000).default(15_000),
     /** How long POST /admin/orders/:orderCode/sync-payment waits for its job before answering 202, ms. */
     MANUAL_SYNC_WAIT_MS: int(100, 60_000).default(10_000),
     // Operations surface (docs/operations.md).
@@ -106,6 +120,13 @@ export const apiEnvSchema = z
      * which the login rate limit keys on. 0: use the socket's address.
      */
     TRUST_PROXY_HOPS: int(0, 10).default(0),
+    // Cut-over (docs/adopting.md).
+    /** The shop's old notification handler: each accepted notification is passed on to it verbatim. */
+    FORWARD_NOTIFICATION_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Attempts of one forward (1 + retries). */
+    FORWARD_ATTEMPTS: int(1, 100).default(FORWARD_RETRY_DEFAULTS.attempts),
+    /** First retry delay of a forward; each retry doubles it, ms. */
+    FORWARD_BACKOFF_MS: int(10, 3_600_000).default(FORWARD_RETRY_DEFAULTS.backoffMs),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_TOKEN) {
@@ -115,7 +136,7 @@ export const apiEnvSchema = z
         message: 'ADMIN_TOKEN is required when NODE_ENV=production',
       });
     }
-    if (env.SHOP_API_TOKEN && env.SHOP_API_TOKEN === env.ADMIN_TOKEN) {
+    if (env.SHOP_API_TOKEN !== undefined && env.SHOP_API_TOKEN === env.ADMIN_TOKEN) {
       ctx.addIssue({
         code: 'custom',
         path: ['SHOP_API_TOKEN'],

@@ -45,6 +45,8 @@ export interface IngestDeps {
   readonly retryPolicy: NotificationRetryPolicy;
   readonly enqueue: Enqueue;
   readonly now?: () => Date;
+  /** FORWARD_NOTIFICATION_URL: queues the accepted body, verbatim, for the old handler (forward.ts). */
+  readonly forward?: (rawBody: string, notificationJobId: string) => void;
 }
 
 export async function ingestNotification(deps: IngestDeps, rawBody: string): Promise<IngestOutcome> {
@@ -86,5 +88,7 @@ export async function ingestNotification(deps: IngestDeps, rawBody: string): Pro
       reason: error instanceof Error ? error.message : String(error),
     };
   }
+  // Only once the notification job is in: the forward never decides the answer.
+  deps.forward?.(rawBody, jobId);
   return { kind: 'accepted', jobId, orderId: n.order_id };
 }

@@ -119,6 +119,14 @@ export const workerEnvSchema = z
     EVENTS_RELAY_INTERVAL_MS: int(20, 60_000).default(500),
     /** An event queued this long ago and still undelivered is queued again (its job may be lost with Redis), ms. */
     EVENTS_RELAY_AGAIN_AFTER_MS: int(1_000, 24 * 3_600_000).default(600_000),
+
+    // Cut-over (docs/adopting.md).
+    /** The shop's old notification handler; set: this process delivers the API's forward jobs. */
+    FORWARD_NOTIFICATION_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Timeout of one forward, ms. */
+    FORWARD_TIMEOUT_MS: int(100, 60_000).default(10_000),
+    /** Forwards one worker process delivers at once. */
+    FORWARD_CONCURRENCY: int(1, 64).default(4),
   })
   .superRefine((env, ctx) => {
     if (env.EVENTS_WEBHOOK_URL && !env.EVENTS_WEBHOOK_SECRET) {

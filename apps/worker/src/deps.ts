@@ -73,6 +73,7 @@ export function createWorkerDeps(config: WorkerConfig, logger: Logger): WorkerDe
   const sql = createSql({
     url: config.DATABASE_URL,
     applicationName: 'lunas-worker',
+    schema: config.DATABASE_SCHEMA,
     max: config.WORKER_CONCURRENCY + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0),
     logger,
   });

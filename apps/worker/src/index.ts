@@ -4,3 +4,4 @@ export { loadWorkerConfig, workerEnvSchema, type WorkerConfig } from './config.j
 export { applyMidtransStatus, type ApplyStatusInput, type ApplyStatusResult } from './sync/apply-status.js';
 export { startReconcile, type ReconcileHandle } from './consumers/reconcile-workers.js';
 export { startHealthServer, type HealthChecks } from './health-server.js';
+export { createFleetMidtrans, type FleetMidtrans } from './midtrans.js';

@@ -10,7 +10,10 @@ const logger = createLogger({ name: 'lunas-worker', level: config.LOG_LEVEL });
 
 if (config.MIGRATE_ON_START) {
   try {
-    await migrateOnStart(config.DATABASE_URL, logger);
+    await migrateOnStart(config.DATABASE_URL, logger, {
+      schema: config.DATABASE_SCHEMA,
+      shopOrders: config.SHOP_ORDERS,
+    });
   } catch (error) {
     // One line an operator can act on (it names DATABASE_URL, never its value), not a stack.
     const failure = toDatabaseStartError(error);

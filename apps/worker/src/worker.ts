@@ -21,6 +21,7 @@ import { createWorkerDeps, type WorkerDeps } from './deps.js';
 import { observeJobs } from './ops/job-metrics.js';
 import { observeMidtrans } from './ops/midtrans-metrics.js';
 import { createResultFanOut } from './ops/payment-results.js';
+import { startForwardWorker } from './processors/forward-notification.js';
 import type { ApplyStatusResult } from './sync/apply-status.js';
 
 /** The operations side of a worker process, as tests and the health server see it. */
@@ -77,6 +78,7 @@ export async function startWorker(
   await fastPath.listener.firstAttempt;
   const reconcile = config.RECONCILE_ENABLED ? await startReconcile(deps, { onApplied, onMismatch }) : null;
   const alertWorker = startAlertWorker(deps);
+  const forward = startForward(deps);
   const stuckWatch = deps.queues.alerts
     ? startStuckWatch({
         sql: deps.sql,
@@ -110,6 +112,7 @@ export async function startWorker(
         reconcile?.close(),
         alertWorker?.close(),
         eventDelivery?.close(),
+        forward?.close(),
       ]);
       await fastPath.listener.close();
       await deps.close();
@@ -131,4 +134,19 @@ export async function startWorker(
     },
     close,
   };
+}
+
+/** Cut-over: the API's forwards to the shop's old handler (FORWARD_NOTIFICATION_URL), if set. */
+function startForward(deps: WorkerDeps) {
+  const { config } = deps;
+  return config.FORWARD_NOTIFICATION_URL
+    ? startForwardWorker({
+        url: config.FORWARD_NOTIFICATION_URL,
+        connection: deps.consumerRedis,
+        prefix: config.QUEUE_PREFIX,
+        timeoutMs: config.FORWARD_TIMEOUT_MS,
+        concurrency: config.FORWARD_CONCURRENCY,
+        logger: deps.logger,
+      })
+    : null;
 }

@@ -49,6 +49,13 @@ export const envPieces = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** postgres:// URL of the shop's database. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/lunas'),
+  /** Postgres schema of Lunas's own tables, migrations table and functions (docs/adopting.md). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier (letters, digits, _)')
+    .default('public'),
+  /** builtin: Lunas's orders table; adapter: the shop's view shop_orders and function shop_mark_order. */
+  SHOP_ORDERS: z.enum(['builtin', 'adapter']).default('builtin'),
   /** redis:// (or rediss:// for TLS) URL of a standalone Redis that holds the queues. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** host:port,host:port,…: seed nodes of a Redis Cluster; selects cluster mode (REDIS_URL unused). */

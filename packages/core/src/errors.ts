@@ -35,6 +35,16 @@ export const ERROR_CATALOG = {
     retryable: true,
     message: 'No payment row matches this notification yet',
   },
+  LUNAS_ERR_MIDTRANS_REFUSED: {
+    httpStatus: 502,
+    retryable: false,
+    message: 'Midtrans refused the charge; the payment row stays for reconciliation',
+  },
+  LUNAS_ERR_MIDTRANS_UNAVAILABLE: {
+    httpStatus: 504,
+    retryable: true,
+    message: 'Midtrans did not answer the charge; retry with the same Idempotency-Key',
+  },
   LUNAS_ERR_INTERNAL: { httpStatus: 500, retryable: false, message: 'Internal error' },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean; message: string }>;
 

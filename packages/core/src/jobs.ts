@@ -300,6 +300,44 @@ export function alertJobOptions(input: {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Cut-over (issue 14): with FORWARD_NOTIFICATION_URL set, the API queues each accepted
+// notification a second time, verbatim, for the shop's old handler; a worker POSTs it with
+// retries. Its own queue: the forward's outcome never touches the notification's.
+
+export const FORWARD_QUEUES = {
+  forward: 'notification-forward',
+} as const;
+
+export const FORWARD_JOBS = {
+  forward: 'notification.forward',
+} as const;
+
+export const forwardJobSchema = z.object({
+  /** The webhook body exactly as Midtrans sent it, signature_key included (the old handler checks it). */
+  rawBody: z.string(),
+  /** ISO time of receipt at the API. */
+  receivedAt: z.string(),
+});
+export type ForwardJobData = z.infer<typeof forwardJobSchema>;
+
+/** Exponential from 5 s, 12 attempts: about 2.8 hours of retries in all. */
+export const FORWARD_RETRY_DEFAULTS = { attempts: 12, backoffMs: 5_000 } as const;
+
+/** BullMQ options of a forward job: removed once delivered; failed ones kept a week for a look. */
+export function forwardJobOptions(
+  notificationJobId: string,
+  policy: { attempts: number; backoffMs: number },
+) {
+  return {
+    jobId: `fwd-${notificationJobId}`,
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600 },
+  } as const;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Payment events for the shop (issue 13, docs/events.md): the relay puts the oldest undelivered
 // event of each order on this queue, one job per event; the delivery worker POSTs it to
 // EVENTS_WEBHOOK_URL, signed (Standard Webhooks). Postgres (payment_events) holds the truth;

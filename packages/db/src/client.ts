@@ -4,6 +4,7 @@
  * to the process logger instead of stdout.
  */
 import postgres from 'postgres';
+import { quoteSchema } from './schema.js';
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
@@ -24,6 +25,8 @@ export interface CreateSqlOptions {
   /** Seconds to wait for a connection before failing (the caller's retry policy takes over). */
   readonly connectTimeoutSeconds?: number;
   readonly logger?: DbLogger;
+  /** DATABASE_SCHEMA, set as the connection's search_path (schema.ts). Default public. */
+  readonly schema?: string;
 }
 
 export function createSql(options: CreateSqlOptions): Sql {
@@ -32,7 +35,10 @@ export function createSql(options: CreateSqlOptions): Sql {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
-    connection: { application_name: options.applicationName },
+    connection: {
+      application_name: options.applicationName,
+      search_path: quoteSchema(options.schema ?? 'public'),
+    },
     // Notices are mostly "already exists, skipping" from idempotent DDL: debug, not info.
     onnotice: (notice) => logger?.debug({ notice: notice.message }, 'postgres notice'),
     // Numeric and bigint stay strings: money is compared exactly (see @lunas/core money.ts).

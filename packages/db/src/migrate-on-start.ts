@@ -5,6 +5,8 @@
 import { createSql, type DbLogger } from './client.js';
 import { isPostgresError, isTransientDbError } from './errors.js';
 import { migrate } from './migrate.js';
+import { PreflightError } from './preflight.js';
+import type { ShopOrdersMode } from './schema.js';
 
 /**
  * A start-up database failure in words an operator can act on. It names DATABASE_URL, never
@@ -24,6 +26,10 @@ export class DatabaseStartError extends Error {
 export function toDatabaseStartError(error: unknown): DatabaseStartError {
   if (error instanceof DatabaseStartError) {
     return error;
+  }
+  if (error instanceof PreflightError) {
+    // Names tables and columns of the target schema, never DATABASE_URL's value.
+    return new DatabaseStartError(error.message, 'LUNAS_PREFLIGHT');
   }
   const code = (error as { code?: unknown } | null)?.code;
   const sqlState = typeof code === 'string' ? code : undefined;
@@ -52,14 +58,22 @@ export function toDatabaseStartError(error: unknown): DatabaseStartError {
 export async function migrateOnStart(
   url: string,
   logger: DbLogger,
-  options: { attempts?: number; delayMs?: number } = {},
+  options: {
+    attempts?: number;
+    delayMs?: number;
+    /** DATABASE_SCHEMA (default public). */
+    schema?: string;
+    /** SHOP_ORDERS (default builtin). */
+    shopOrders?: ShopOrdersMode;
+  } = {},
 ): Promise<void> {
   const attempts = options.attempts ?? 30;
   const delayMs = options.delayMs ?? 2_000;
   for (let attempt = 1; ; attempt += 1) {
-    const sql = createSql({ url, applicationName: 'lunas-migrate', max: 1, logger });
+    const schema = options.schema ?? 'public';
+    const sql = createSql({ url, applicationName: 'lunas-migrate', max: 1, logger, schema });
     try {
-      const { applied } = await migrate(sql);
+      const { applied } = await migrate(sql, { schema, shopOrders: options.shopOrders ?? 'builtin' });
       if (applied.length > 0) {
         logger.info({ applied }, 'migrations applied');
       }

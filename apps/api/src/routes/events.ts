@@ -9,13 +9,15 @@
  *       as its webhook-id (evt_<id>); 0 (the default) starts at the beginning.
  *   400 bad query, 401 no or wrong token
  */
-import { deliveredEvent, eventIdOfMessageId } from '@lunas/core';
+import { deliveredEvent, deliveredEventSchema, eventIdOfMessageId } from '@lunas/core';
 import { createSql, listEventsAfter } from '@lunas/db';
 import type { Logger } from '@lunas/runtime';
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { sendError } from '../errors.js';
+import { errorBody } from '../openapi.js';
 import { isAuthorized } from '../plugins/admin-auth.js';
+import { SHOP_SECURITY } from '../plugins/shop-auth.js';
 
 export const MAX_EVENTS_PAGE = 1_000;
 
@@ -46,34 +48,56 @@ export const shopEventsRoutes: FastifyPluginCallback<ShopEventsOptions> = (app, 
     await sql.end({ timeout: 5 });
   });
 
-  app.get('/events', async (request, reply) => {
-    if (!isAuthorized(request.headers.authorization, options.token)) {
-      request.log.warn({ url: '/events' }, 'events request without a valid shop token');
-      return sendError(
-        reply,
-        request,
-        'LUNAS_ERR_UNAUTHORIZED',
-        'A valid Authorization: Bearer <SHOP_API_TOKEN> header is required',
-      );
-    }
-    const query = querySchema.safeParse(request.query);
-    if (!query.success) {
-      return sendError(
-        reply,
-        request,
-        'LUNAS_ERR_BAD_REQUEST',
-        `Invalid query: after is an event id (digits or evt_<digits>), limit 1–${MAX_EVENTS_PAGE}`,
-      );
-    }
-    const { after, limit } = query.data;
-    // One more than asked tells whether another page follows.
-    const rows = await listEventsAfter(sql, after, limit + 1);
-    const page = rows.slice(0, limit);
-    return {
-      events: page.map((row) => deliveredEvent(row)),
-      next_after: page.at(-1)?.id ?? after,
-      has_more: rows.length > limit,
-    };
-  });
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'Payment events after a cursor, oldest first (docs/events.md)',
+        tags: ['shop'],
+        security: SHOP_SECURITY,
+        documented: {
+          querystring: z.object({ after: z.string().optional(), limit: z.string().optional() }),
+          response: {
+            200: z.object({
+              events: z.array(deliveredEventSchema),
+              next_after: z.string(),
+              has_more: z.boolean(),
+            }),
+            400: errorBody,
+            401: errorBody,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!isAuthorized(request.headers.authorization, options.token)) {
+        request.log.warn({ url: '/events' }, 'events request without a valid shop token');
+        return sendError(
+          reply,
+          request,
+          'LUNAS_ERR_UNAUTHORIZED',
+          'A valid Authorization: Bearer <SHOP_API_TOKEN> header is required',
+        );
+      }
+      const query = querySchema.safeParse(request.query);
+      if (!query.success) {
+        return sendError(
+          reply,
+          request,
+          'LUNAS_ERR_BAD_REQUEST',
+          `Invalid query: after is an event id (digits or evt_<digits>), limit 1–${MAX_EVENTS_PAGE}`,
+        );
+      }
+      const { after, limit } = query.data;
+      // One more than asked tells whether another page follows.
+      const rows = await listEventsAfter(sql, after, limit + 1);
+      const page = rows.slice(0, limit);
+      return {
+        events: page.map((row) => deliveredEvent(row)),
+        next_after: page.at(-1)?.id ?? after,
+        has_more: rows.length > limit,
+      };
+    },
+  );
   done();
 };

@@ -31,6 +31,7 @@ export function startNotificationWorker(
       onApplied: hooks.onApplied,
       onUnverified: hooks.onUnverified,
       notFoundAttempts: config.NOTIFICATION_NOT_FOUND_ATTEMPTS,
+      shopOrders: config.SHOP_ORDERS,
       ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),
     }),
   );

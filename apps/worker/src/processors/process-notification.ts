@@ -79,6 +79,8 @@ export interface ProcessNotificationDeps {
    * before the notification is recorded as unknown to Midtrans (a dashboard test, a forgery).
    */
   readonly notFoundAttempts?: number;
+  /** SHOP_ORDERS: in adapter mode an order the view shows needs no payment row to proceed. */
+  readonly shopOrders?: 'builtin' | 'adapter';
 }
 
 export function createNotificationProcessor(deps: ProcessNotificationDeps) {
@@ -95,7 +97,7 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
       paymentLinkBaseOrderId(claimed.order_id),
     );
     const payments = order ? await listOrderPayments(deps.sql, order.orderId) : [];
-    if (!order || payments.length === 0) {
+    if (!order || (payments.length === 0 && deps.shopOrders !== 'adapter')) {
       await waitForPaymentRow(deps, job, claimed);
     }
     const notice: Notice = {
@@ -245,6 +247,7 @@ async function applyConfirmed(
       confirmation: withoutSignature(answer.body),
       jobId: notice.jobId,
       ...(deps.paidWatch ? { paidWatch: deps.paidWatch } : {}),
+      ...(deps.shopOrders ? { shopOrders: deps.shopOrders } : {}),
     });
     return finish(deps, job, claimed, result);
   } catch (error) {

@@ -83,6 +83,11 @@ export interface ApplyStatusInput {
    * (the cadence's first step). Absent or forMs 0: no watch.
    */
   readonly paidWatch?: PaidWatch;
+  /**
+   * SHOP_ORDERS. In adapter mode the shop inserts no payment rows: a confirmed transaction of
+   * an order the view shows gets its row from Lunas even when the order has none yet.
+   */
+  readonly shopOrders?: 'builtin' | 'adapter';
 }
 
 export interface PaidWatch {
@@ -120,7 +125,7 @@ export async function applyMidtransStatus(
 
   return runTx(sql, async (tx) => {
     // 1–2. Lock the order and its payments; the payment of this transaction.
-    const { order, payment, paymentCreated } = await lockPaymentOf(tx, status);
+    const { order, payment, paymentCreated } = await lockPaymentOf(tx, status, input.shopOrders);
     const ctx: ApplyContext = { tx, input, incoming, order, payment, paymentCreated };
     const held = { everPaid: payment.paidAt !== null, refundedAmount: payment.refundedAmount };
     const current = payment.paymentStatus;
@@ -206,6 +211,7 @@ type ApplyDecision = Extract<ReturnType<typeof decideTransition>, { kind: 'apply
 async function lockPaymentOf(
   tx: TransactionSql,
   status: MidtransNotification,
+  shopOrders: 'builtin' | 'adapter' | undefined,
 ): Promise<{ order: OrderRow; payment: PaymentRow; paymentCreated: boolean }> {
   const order = await findOrderForMidtrans(
     tx,
@@ -214,7 +220,7 @@ async function lockPaymentOf(
     true,
   );
   const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
-  if (!order || payments.length === 0) {
+  if (!order || (payments.length === 0 && shopOrders !== 'adapter')) {
     throw new AppError(
       'LUNAS_ERR_PAYMENT_NOT_FOUND',
       paymentNotFoundMessage(status.order_id, status.transaction_id),

@@ -32,6 +32,11 @@ export interface PaymentRow {
  * Link order id ("<code>-<13-digit ms timestamp>"), the order with the stripped code.
  * `lock` takes the order's row lock (FOR UPDATE), which serialises every decision about the
  * order's payments, including Lunas creating a payment row for a new transaction.
+ *
+ * The order is read through the view shop_orders (its code, amount, currency and status, in
+ * Lunas's words), the same in both SHOP_ORDERS modes. Lunas's own `orders` row carries the id
+ * that order_payments refers to: with the builtin table it is the order itself; in adapter mode
+ * it is Lunas's mirror of the shop's order, made here the first time the order is seen.
  */
 export async function findOrderForMidtrans(
   db: Db,
@@ -40,23 +45,48 @@ export async function findOrderForMidtrans(
   lock = false,
 ): Promise<OrderRow | null> {
   const candidates = baseOrderId ? [midtransOrderId, baseOrderId] : [midtransOrderId];
+  await ensureOrderMirrors(db, candidates);
   const forUpdate = lock ? db`FOR UPDATE` : db``;
-  const rows = await db<(OrderRow & { exact: boolean })[]>`
-    SELECT id AS "orderId", order_code AS "orderCode", status AS "orderStatus",
-           total_amount AS "totalAmount", currency, (order_code = ${midtransOrderId}) AS exact
+  const [mirror] = await db<{ orderId: string; orderCode: string }[]>`
+    SELECT id AS "orderId", order_code AS "orderCode"
     FROM orders WHERE order_code = ANY(${candidates})
-    ORDER BY exact DESC
+    ORDER BY (order_code = ${midtransOrderId}) DESC
     ${forUpdate}`;
-  const row = rows[0];
-  return row
-    ? {
-        orderId: row.orderId,
-        orderCode: row.orderCode,
-        orderStatus: row.orderStatus,
-        totalAmount: row.totalAmount,
-        currency: row.currency,
-      }
-    : null;
+  if (!mirror) {
+    return null;
+  }
+  // Read after the lock, in its own statement: what the shop's row holds now.
+  const [shop] = await db<{ orderStatus: string; totalAmount: string; currency: string }[]>`
+    SELECT status AS "orderStatus", total_amount::text AS "totalAmount", currency
+    FROM shop_orders WHERE order_code = ${mirror.orderCode}
+    LIMIT 1`;
+  if (!shop) {
+    return null;
+  }
+  return {
+    orderId: mirror.orderId,
+    orderCode: mirror.orderCode,
+    orderStatus: shop.orderStatus,
+    totalAmount: shop.totalAmount,
+    currency: shop.currency,
+  };
+}
+
+/**
+ * Lunas's `orders` row for each of these codes that the view shows and `orders` lacks (adapter
+ * mode: the mirror, made on demand, so that order_payments keeps its foreign key). With the
+ * builtin table the view is `orders` itself and this inserts nothing (and takes no id).
+ */
+export async function ensureOrderMirrors(db: Db, orderCodes: readonly string[]): Promise<number> {
+  const rows = await db`
+    INSERT INTO orders (order_code, total_amount, currency, status)
+    SELECT v.order_code, v.total_amount, COALESCE(v.currency, 'IDR'), COALESCE(v.status, 'PENDING')
+    FROM shop_orders v
+    WHERE v.order_code = ANY(${orderCodes as string[]}) AND v.total_amount IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_code = v.order_code)
+    ON CONFLICT (order_code) DO NOTHING
+    RETURNING id`;
+  return rows.length;
 }
 
 /** The order's payment rows, newest first; `lock` locks them too. */
@@ -155,29 +185,47 @@ export async function bindTransactionId(
 /**
  * The order becomes PAID when one of its payments is paid, whatever the others did: from
  * PENDING, or from PAYMENT_REVERSED when another transaction pays after a reversal. Orders in
- * any other status belong to the shop.
+ * any other status belong to the shop. The change is the shop's function shop_mark_order
+ * (migration 0005 installs the one for the builtin table), called in the caller's transaction.
  */
 export async function markOrderPaid(tx: Db, orderId: string, paidAt: Date): Promise<boolean> {
-  const rows = await tx`
-    UPDATE orders SET status = 'PAID', paid_at = ${paidAt}, updated_at = now()
-    WHERE id = ${orderId} AND status IN ('PENDING', 'PAYMENT_REVERSED')
-    RETURNING id`;
-  return rows.length === 1;
+  const [row] = await tx<{ changed: boolean | null }[]>`
+    SELECT shop_mark_order(o.order_code, 'PAID', ${paidAt}::timestamptz) AS changed
+    FROM orders o WHERE o.id = ${orderId}`;
+  await refreshOrderMirror(tx, orderId, paidAt);
+  return row?.changed === true;
 }
 
 /**
  * A paid order whose payment Midtrans reversed (settlement → deny): the merchant must treat it
  * as unpaid, unless another payment of the order still holds the money. Only an order still in
- * PAID is touched; one the shop moved on (SHIPPED, say) is left for ops, who are alerted.
+ * PAID is touched (shop_mark_order decides); one the shop moved on (SHIPPED, say) is left for
+ * ops, who are alerted.
  */
 export async function markOrderReversed(tx: Db, orderId: string): Promise<boolean> {
-  const rows = await tx`
-    UPDATE orders o SET status = 'PAYMENT_REVERSED', updated_at = now()
-    WHERE o.id = ${orderId} AND o.status = 'PAID'
+  const [row] = await tx<{ changed: boolean | null }[]>`
+    SELECT shop_mark_order(o.order_code, 'PAYMENT_REVERSED', NULL::timestamptz) AS changed
+    FROM orders o
+    WHERE o.id = ${orderId}
       AND NOT EXISTS (SELECT 1 FROM order_payments p WHERE p.order_id = o.id
-                      AND p.payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_CHARGED_BACK'))
-    RETURNING o.id`;
-  return rows.length === 1;
+                      AND p.payment_status IN ('PAID', 'PARTIALLY_REFUNDED', 'PARTIALLY_CHARGED_BACK'))`;
+  await refreshOrderMirror(tx, orderId, null);
+  return row?.changed === true;
+}
+
+/**
+ * Adapter mode: Lunas's mirror row takes the status the view now shows, so Lunas's own reads
+ * (the ledger, the console) agree with the shop. With the builtin table it changes nothing.
+ */
+async function refreshOrderMirror(tx: Db, orderId: string, paidAt: Date | null): Promise<void> {
+  await tx`
+    UPDATE orders o SET
+      status = v.status,
+      paid_at = CASE WHEN v.status = 'PAID' THEN COALESCE(${paidAt}::timestamptz, o.paid_at) ELSE o.paid_at END,
+      updated_at = now()
+    FROM shop_orders v
+    WHERE o.id = ${orderId} AND v.order_code = o.order_code
+      AND v.status IS NOT NULL AND o.status IS DISTINCT FROM v.status`;
 }
 
 export interface RefundInput {

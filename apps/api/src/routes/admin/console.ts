@@ -7,6 +7,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { clearSessionCookie, type SessionStore } from '../../plugins/admin-session.js';
 import { loadConsoleFile } from './static-files.js';
+import { ADMIN_SECURITY } from '../../openapi.js';
 
 export const consoleRoutes: FastifyPluginCallback<{
   readonly sessions: SessionStore;
@@ -15,25 +16,54 @@ export const consoleRoutes: FastifyPluginCallback<{
   const page = loadConsoleFile('index.html');
   const css = loadConsoleFile('console.css');
   const script = loadConsoleFile('console.js');
-  app.get('/', (_request, reply) => reply.type(page.type).send(page.body));
-  app.get('/console.css', (_request, reply) => reply.type(css.type).send(css.body));
-  app.get('/console.js', (_request, reply) => reply.type(script.type).send(script.body));
-  app.get('/session', (request, reply) => {
-    const session = request.session;
-    return {
-      via: session ? 'session' : 'bearer',
-      csrfToken: session ? reply.generateCsrf() : null,
-      expiresAt: session?.expiresAt ?? null,
-      stuckAfterMinutes: options.stuckAfterMinutes,
-    };
-  });
-  app.post('/logout', async (request, reply) => {
-    if (request.session) {
-      await options.sessions.revoke(request.session.id);
-      request.log.info('admin session ended (logout)');
-    }
-    clearSessionCookie(reply);
-    return reply.redirect('/admin/login', 303);
-  });
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'The operations console (HTML)',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        produces: ['text/html'],
+      },
+    },
+    (_request, reply) => reply.type(page.type).send(page.body),
+  );
+  app.get('/console.css', { schema: { hide: true } }, (_request, reply) =>
+    reply.type(css.type).send(css.body),
+  );
+  app.get('/console.js', { schema: { hide: true } }, (_request, reply) =>
+    reply.type(script.type).send(script.body),
+  );
+  app.get(
+    '/session',
+    {
+      schema: {
+        summary: 'Who is signed in, and the CSRF token of a console session',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+      },
+    },
+    (request, reply) => {
+      const session = request.session;
+      return {
+        via: session ? 'session' : 'bearer',
+        csrfToken: session ? reply.generateCsrf() : null,
+        expiresAt: session?.expiresAt ?? null,
+        stuckAfterMinutes: options.stuckAfterMinutes,
+      };
+    },
+  );
+  app.post(
+    '/logout',
+    { schema: { summary: 'End the console session', tags: ['admin'], security: ADMIN_SECURITY } },
+    async (request, reply) => {
+      if (request.session) {
+        await options.sessions.revoke(request.session.id);
+        request.log.info('admin session ended (logout)');
+      }
+      clearSessionCookie(reply);
+      return reply.redirect('/admin/login', 303);
+    },
+  );
   done();
 };

@@ -26,6 +26,7 @@ import {
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { sendError } from '../../errors.js';
+import { ADMIN_SECURITY, errorBody } from '../../openapi.js';
 
 export const MAX_BULK_REDELIVER = 100;
 
@@ -63,117 +64,176 @@ const redelivered = (head: EventHead) => ({
 export const eventDeliveriesRoute: FastifyPluginCallback = (app, _options, done) => {
   const actor = (request: FastifyRequest): string => request.adminActor ?? 'unknown';
 
-  app.get('/event-deliveries/exhausted', async (request, reply) => {
-    const query = querySchema.safeParse(request.query);
-    if (!query.success) {
-      return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'Invalid query: limit 1–500');
-    }
-    const { total, events } = await listExhaustedEvents(app.sql, query.data.limit);
-    return {
-      total,
-      count: events.length,
-      deliveries: events.map((event) => ({
-        eventId: event.id,
-        webhookId: eventMessageId(event.id),
-        type: event.type,
-        orderCode: event.orderCode,
-        createdAt: event.createdAt.toISOString(),
-        exhaustedAt: event.exhaustedAt?.toISOString() ?? null,
-        attempts: event.attempts,
-        error: (event.lastError ?? '').slice(0, 300),
-      })),
-    };
-  });
-
-  app.post('/event-deliveries/:eventId/redeliver', async (request, reply) => {
-    const eventId = eventIdSchema.safeParse((request.params as { eventId?: unknown }).eventId);
-    const body = singleBodySchema.safeParse(request.body ?? {});
-    if (!eventId.success || !body.success) {
-      return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'A reason (1–500 characters) is required');
-    }
-    const event = await getEvent(app.sql, eventId.data);
-    if (!event) {
-      return sendError(reply, request, 'LUNAS_ERR_NOT_FOUND', `No event ${eventId.data}`);
-    }
-    if (!event.exhaustedAt || event.deliveredAt) {
-      return sendError(
-        reply,
-        request,
-        'LUNAS_ERR_CONFLICT',
-        `Event ${eventId.data} is ${event.deliveredAt ? 'delivered' : 'still on its way'}, not exhausted`,
-      );
-    }
-    const result = await app.sql.begin(async (tx) => {
-      const heads = await resetExhaustedEvents(tx, [eventId.data]);
-      if (heads.length === 0) {
-        return null;
+  app.get(
+    '/event-deliveries/exhausted',
+    {
+      schema: {
+        summary: 'Payment events whose delivery ran out of retries',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        documented: {
+          querystring: querySchema,
+          response: {
+            200: z.looseObject({}).meta({ description: 'The exhausted deliveries' }),
+            400: errorBody,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const query = querySchema.safeParse(request.query);
+      if (!query.success) {
+        return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'Invalid query: limit 1–500');
       }
-      const audit = await insertAdminAudit(tx, {
-        actor: actor(request),
-        action: 'event.redeliver',
-        target: eventMessageId(eventId.data),
-        reason: body.data.reason,
-        detail: { eventIds: [eventId.data] },
-      });
-      return { heads, audit };
-    });
-    if (!result) {
-      return sendError(reply, request, 'LUNAS_ERR_CONFLICT', `Event ${eventId.data} is no longer exhausted`);
-    }
-    request.log.info(
-      { eventId: eventId.data, auditId: result.audit.id, actor: result.audit.actor },
-      'payment event re-delivery',
-    );
-    return { redelivered: result.heads.map(redelivered), auditId: result.audit.id };
-  });
+      const { total, events } = await listExhaustedEvents(app.sql, query.data.limit);
+      return {
+        total,
+        count: events.length,
+        deliveries: events.map((event) => ({
+          eventId: event.id,
+          webhookId: eventMessageId(event.id),
+          type: event.type,
+          orderCode: event.orderCode,
+          createdAt: event.createdAt.toISOString(),
+          exhaustedAt: event.exhaustedAt?.toISOString() ?? null,
+          attempts: event.attempts,
+          error: (event.lastError ?? '').slice(0, 300),
+        })),
+      };
+    },
+  );
 
-  app.post('/event-deliveries/redeliver', async (request, reply) => {
-    const body = bulkBodySchema.safeParse(request.body ?? {});
-    if (!body.success) {
-      return sendError(
-        reply,
-        request,
-        'LUNAS_ERR_BAD_REQUEST',
-        `Body: {reason (1–500 characters), and eventIds (1–${MAX_BULK_REDELIVER}) or exhaustedFrom/exhaustedTo (ISO times) with an optional limit ≤ ${MAX_BULK_REDELIVER}}`,
-      );
-    }
-    const input = body.data;
-    const ids =
-      'eventIds' in input
-        ? [...new Set(input.eventIds)]
-        : await exhaustedEventsIn(
-            app.sql,
-            new Date(input.exhaustedFrom),
-            new Date(input.exhaustedTo),
-            input.limit,
-          );
-    const target =
-      'eventIds' in input ? `events:${ids.length}` : `window:${input.exhaustedFrom}..${input.exhaustedTo}`;
-    const result = await app.sql.begin(async (tx) => {
-      const heads = await resetExhaustedEvents(tx, ids);
-      if (heads.length === 0) {
-        return { heads, audit: null };
+  app.post(
+    '/event-deliveries/:eventId/redeliver',
+    {
+      schema: {
+        summary: 'Re-deliver one exhausted payment event (audited)',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        documented: {
+          params: z.object({ eventId: z.string() }),
+          body: singleBodySchema,
+          response: {
+            200: z.looseObject({}).meta({ description: 'The re-delivered event' }),
+            400: errorBody,
+            404: errorBody,
+            409: errorBody,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const eventId = eventIdSchema.safeParse((request.params as { eventId?: unknown }).eventId);
+      const body = singleBodySchema.safeParse(request.body ?? {});
+      if (!eventId.success || !body.success) {
+        return sendError(reply, request, 'LUNAS_ERR_BAD_REQUEST', 'A reason (1–500 characters) is required');
       }
-      const audit = await insertAdminAudit(tx, {
-        actor: actor(request),
-        action: 'event.redeliver_bulk',
-        target,
-        reason: input.reason,
-        detail: { eventIds: heads.map((head) => head.id) },
+      const event = await getEvent(app.sql, eventId.data);
+      if (!event) {
+        return sendError(reply, request, 'LUNAS_ERR_NOT_FOUND', `No event ${eventId.data}`);
+      }
+      if (!event.exhaustedAt || event.deliveredAt) {
+        return sendError(
+          reply,
+          request,
+          'LUNAS_ERR_CONFLICT',
+          `Event ${eventId.data} is ${event.deliveredAt ? 'delivered' : 'still on its way'}, not exhausted`,
+        );
+      }
+      const result = await app.sql.begin(async (tx) => {
+        const heads = await resetExhaustedEvents(tx, [eventId.data]);
+        if (heads.length === 0) {
+          return null;
+        }
+        const audit = await insertAdminAudit(tx, {
+          actor: actor(request),
+          action: 'event.redeliver',
+          target: eventMessageId(eventId.data),
+          reason: body.data.reason,
+          detail: { eventIds: [eventId.data] },
+        });
+        return { heads, audit };
       });
-      return { heads, audit };
-    });
-    const moved = new Set(result.heads.map((head) => head.id));
-    const skipped = ids
-      .filter((id) => !moved.has(id))
-      .map((id) => ({ eventId: id, reason: 'not_exhausted' }));
-    if (result.audit) {
+      if (!result) {
+        return sendError(
+          reply,
+          request,
+          'LUNAS_ERR_CONFLICT',
+          `Event ${eventId.data} is no longer exhausted`,
+        );
+      }
       request.log.info(
-        { count: result.heads.length, auditId: result.audit.id, actor: result.audit.actor },
-        'payment events re-delivery',
+        { eventId: eventId.data, auditId: result.audit.id, actor: result.audit.actor },
+        'payment event re-delivery',
       );
-    }
-    return { redelivered: result.heads.map(redelivered), skipped, auditId: result.audit?.id ?? null };
-  });
+      return { redelivered: result.heads.map(redelivered), auditId: result.audit.id };
+    },
+  );
+
+  app.post(
+    '/event-deliveries/redeliver',
+    {
+      schema: {
+        summary: 'Re-deliver exhausted payment events, by ids or a time window (audited)',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        documented: {
+          body: bulkBodySchema,
+          response: {
+            200: z.looseObject({}).meta({ description: 'The re-delivered events' }),
+            400: errorBody,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = bulkBodySchema.safeParse(request.body ?? {});
+      if (!body.success) {
+        return sendError(
+          reply,
+          request,
+          'LUNAS_ERR_BAD_REQUEST',
+          `Body: {reason (1–500 characters), and eventIds (1–${MAX_BULK_REDELIVER}) or exhaustedFrom/exhaustedTo (ISO times) with an optional limit ≤ ${MAX_BULK_REDELIVER}}`,
+        );
+      }
+      const input = body.data;
+      const ids =
+        'eventIds' in input
+          ? [...new Set(input.eventIds)]
+          : await exhaustedEventsIn(
+              app.sql,
+              new Date(input.exhaustedFrom),
+              new Date(input.exhaustedTo),
+              input.limit,
+            );
+      const target =
+        'eventIds' in input ? `events:${ids.length}` : `window:${input.exhaustedFrom}..${input.exhaustedTo}`;
+      const result = await app.sql.begin(async (tx) => {
+        const heads = await resetExhaustedEvents(tx, ids);
+        if (heads.length === 0) {
+          return { heads, audit: null };
+        }
+        const audit = await insertAdminAudit(tx, {
+          actor: actor(request),
+          action: 'event.redeliver_bulk',
+          target,
+          reason: input.reason,
+          detail: { eventIds: heads.map((head) => head.id) },
+        });
+        return { heads, audit };
+      });
+      const moved = new Set(result.heads.map((head) => head.id));
+      const skipped = ids
+        .filter((id) => !moved.has(id))
+        .map((id) => ({ eventId: id, reason: 'not_exhausted' }));
+      if (result.audit) {
+        request.log.info(
+          { count: result.heads.length, auditId: result.audit.id, actor: result.audit.actor },
+          'payment events re-delivery',
+        );
+      }
+      return { redelivered: result.heads.map(redelivered), skipped, auditId: result.audit?.id ?? null };
+    },
+  );
   done();
 };

@@ -8,6 +8,7 @@
  */
 import type { FastifyPluginCallback } from 'fastify';
 import { ADMIN_BASE_HEADERS } from '../../plugins/security-headers.js';
+import { ADMIN_SECURITY } from '../../openapi.js';
 
 export interface EventsRouteOptions {
   readonly heartbeatMs: number;
@@ -23,38 +24,49 @@ export const eventsRoute: FastifyPluginCallback<EventsRouteOptions> = (app, opti
     next();
   });
 
-  app.get('/events', (request, reply) => {
-    reply.hijack();
-    const response = reply.raw;
-    response.writeHead(200, {
-      ...ADMIN_BASE_HEADERS,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      // nginx: do not buffer the stream.
-      'x-accel-buffering': 'no',
-    });
-    response.write(`retry: 3000\n: connected\n\n`);
-    const unsubscribe = subscriber.subscribe((event) => {
-      response.write(`event: payment\ndata: ${JSON.stringify(event)}\n\n`);
-    });
-    const heartbeat = setInterval(() => response.write(`: heartbeat\n\n`), options.heartbeatMs);
-    metrics.sseClients.inc();
-    let ended = false;
-    const end = (): void => {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(end);
-      metrics.sseClients.dec();
-      response.end();
-    };
-    open.add(end);
-    request.raw.on('close', end);
-    response.on('error', end);
-  });
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'The console’s live feed of payment events (Server-Sent Events)',
+        tags: ['admin'],
+        security: ADMIN_SECURITY,
+        produces: ['text/event-stream'],
+      },
+    },
+    (request, reply) => {
+      reply.hijack();
+      const response = reply.raw;
+      response.writeHead(200, {
+        ...ADMIN_BASE_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        // nginx: do not buffer the stream.
+        'x-accel-buffering': 'no',
+      });
+      response.write(`retry: 3000\n: connected\n\n`);
+      const unsubscribe = subscriber.subscribe((event) => {
+        response.write(`event: payment\ndata: ${JSON.stringify(event)}\n\n`);
+      });
+      const heartbeat = setInterval(() => response.write(`: heartbeat\n\n`), options.heartbeatMs);
+      metrics.sseClients.inc();
+      let ended = false;
+      const end = (): void => {
+        if (ended) {
+          return;
+        }
+        ended = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        open.delete(end);
+        metrics.sseClients.dec();
+        response.end();
+      };
+      open.add(end);
+      request.raw.on('close', end);
+      response.on('error', end);
+    },
+  );
   done();
 };

@@ -31,6 +31,7 @@ import { loginRoutes } from './login.js';
 import { mismatchesRoute } from './mismatches.js';
 import { adminResources, type AdminResources } from './resources.js';
 import { stuckPaymentsRoute } from './stuck-payments.js';
+import { replayRoute, type ReplayRouteOptions } from './replay.js';
 import { syncPaymentRoute } from './sync-payment.js';
 import { timelineRoute } from './timeline.js';
 
@@ -46,6 +47,8 @@ export interface AdminContextOptions {
   /** Failed sign-ins per minute from all clients together. */
   readonly failuresGlobalPerMinute: number;
   readonly trustProxyHops: number;
+  /** POST /admin/replay (replay.ts): the API's Midtrans client for the dry run, and the wait. */
+  readonly replay: ReplayRouteOptions;
 }
 
 export const adminContext: FastifyPluginAsync<AdminContextOptions> = async (app, options) => {
@@ -106,6 +109,7 @@ export const adminContext: FastifyPluginAsync<AdminContextOptions> = async (app,
   await app.register(async (secured) => {
     await secured.register(adminAuth, { token: options.token, sessions, limiter });
     await secured.register(syncPaymentRoute, { waitMs: options.manualSyncWaitMs });
+    await secured.register(replayRoute, options.replay);
     await secured.register(stuckPaymentsRoute);
     await secured.register(mismatchesRoute);
     await secured.register(timelineRoute);
