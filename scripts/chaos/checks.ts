@@ -123,3 +123,35 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
+
+/**
+ * Events (docs/events.md): every applied transition has exactly one payment.* event (linked by
+ * sync_log_id), and no payment.* event lacks an applied transition.
+ */
+export async function eventProblems(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ orderCode: string; logId: string | null; events: number }[]>`
+    SELECT l.order_code AS "orderCode", l.id::text AS "logId", count(e.id)::int AS events
+    FROM core_payment_sync_logs l
+    LEFT JOIN payment_events e ON e.sync_log_id = l.id AND e.type LIKE 'payment.%'
+    WHERE l.outcome = 'applied'
+    GROUP BY l.id
+    HAVING count(e.id) <> 1
+    UNION ALL
+    SELECT e.order_code, NULL, 1 FROM payment_events e
+    WHERE NOT EXISTS (SELECT 1 FROM core_payment_sync_logs l WHERE l.id = e.sync_log_id AND l.outcome = 'applied')`;
+  return rows.map((r) =>
+    r.logId === null
+      ? `${r.orderCode}: an event without an applied transition`
+      : `${r.orderCode}: applied row ${r.logId} has ${r.events} events`,
+  );
+}
+
+/** Events the receiver never answered 2xx to (by webhook-id), and events still undelivered in Postgres. */
+export async function undeliveredEvents(sql: Sql, delivered: ReadonlySet<string>): Promise<string[]> {
+  const rows = await sql<{ id: string; orderCode: string; deliveredAt: Date | null }[]>`
+    SELECT e.id::text AS id, e.order_code AS "orderCode", e.delivered_at AS "deliveredAt"
+    FROM payment_events e ORDER BY e.id`;
+  return rows
+    .filter((r) => r.deliveredAt === null || !delivered.has(`evt_${r.id}`))
+    .map((r) => `${r.orderCode}: evt_${r.id} ${r.deliveredAt ? 'not received' : 'undelivered'}`);
+}

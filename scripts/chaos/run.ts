@@ -19,7 +19,15 @@ import { createSql, ensureDatabase, migrate } from '@lunas/db';
 import { createSimulator, buildNotification, sendNotification } from '@lunas/simulator';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { brokenAuditChains, disagreement, percentile, readDb } from './checks.js';
+import {
+  brokenAuditChains,
+  disagreement,
+  eventProblems,
+  percentile,
+  readDb,
+  undeliveredEvents,
+} from './checks.js';
+import { newWebhookSecret, orderViolations, startEventReceiver } from './event-receiver.js';
 import { Managed, freePort, waitUntil } from './processes.js';
 import { startPgProxy } from './pg-proxy.js';
 import { chargeFor, planOrders, prng, retryChargeFor, type OrderPlan } from './scenario.js';
@@ -47,6 +55,7 @@ const CONVERGE_TIMEOUT_MS = Number(values['converge-timeout']) * 1000;
 const PG_BASE = values['pg-url'];
 const SERVER_KEY = `SB-Mid-server-chaos-${randomBytes(12).toString('hex')}`;
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
+const EVENTS_SECRET = newWebhookSecret(randomBytes(24));
 const PREFIX = `lunas-chaos-${randomBytes(3).toString('hex')}`;
 const random = prng(SEED * 7919);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -113,6 +122,10 @@ const sim = await createSimulator({
 });
 const simUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
 sim.faults.set({ duplicateRate: 0.1, reorderRate: 0.1, dropRate: 0.05 });
+// The shop's event receiver: verifies every signature, and answers 500 to one request in ten.
+const receiver = await startEventReceiver(EVENTS_SECRET);
+const receiverRandom = prng(SEED * 104729);
+receiver.respond = () => (receiverRandom() < 0.1 ? 500 : undefined);
 
 const common = {
   PATH: process.env.PATH ?? '',
@@ -162,6 +175,13 @@ const workers = [0, 1, 2].map(
         STALLED_INTERVAL_MS: '2000',
         METRICS_PORT: '0',
         WORKER_CONCURRENCY: '8',
+        EVENTS_WEBHOOK_URL: receiver.url,
+        EVENTS_WEBHOOK_SECRET: EVENTS_SECRET,
+        EVENTS_DELIVERY_ATTEMPTS: '25',
+        EVENTS_DELIVERY_BACKOFF_MS: '200',
+        EVENTS_RELAY_INTERVAL_MS: '250',
+        // Jobs added in Redis's last second before it is SIGKILLed are lost with it (AOF everysec).
+        EVENTS_RELAY_AGAIN_AFTER_MS: '5000',
       },
       runDir,
     ),
@@ -457,8 +477,23 @@ say(
   `convergence ${pending.length === 0 ? 'reached' : 'NOT reached'} ${((Date.now() - convergeStart) / 1000).toFixed(1)} s after the last order was driven`,
 );
 
+// Every event delivered at least once: Postgres's delivered_at and the receiver's own 2xx.
+const eventsStart = Date.now();
+let undelivered = await undeliveredEvents(sql, new Set(receiver.delivered().keys()));
+while (undelivered.length > 0 && Date.now() - eventsStart < CONVERGE_TIMEOUT_MS) {
+  await sleep(500);
+  undelivered = await undeliveredEvents(sql, new Set(receiver.delivered().keys()));
+}
+say(
+  `events ${undelivered.length === 0 ? 'all delivered' : 'NOT all delivered'} ${((Date.now() - eventsStart) / 1000).toFixed(1)} s after convergence`,
+);
+
 // 7. Checks and figures.
 const broken = await brokenAuditChains(sql);
+const eventsBroken = await eventProblems(sql);
+const outOfOrder = orderViolations(receiver.received);
+const unverified = receiver.received.filter((r) => r.event === null).length;
+const [eventCount] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_events`;
 const inWindow = (list: [number, number][], at: number) => list.some(([a, b]) => at >= a && at <= b);
 const inRedisWindow = (at: number) => inWindow(windows.redisDown, at);
 const inApiRestart = (at: number) => inWindow(windows.apiRestart, at);
@@ -518,7 +553,7 @@ await notifications.close();
 const logText = readdirSync(runDir)
   .map((f) => readFileSync(join(runDir, f), 'utf8'))
   .join('\n');
-const secretHits = [SERVER_KEY, ADMIN_TOKEN].filter((s) => logText.includes(s)).length;
+const secretHits = [SERVER_KEY, ADMIN_TOKEN, EVENTS_SECRET].filter((s) => logText.includes(s)).length;
 
 const report = {
   orders: ORDERS,
@@ -528,6 +563,10 @@ const report = {
   'transitions without exactly one applied row (must be 0)': broken.length,
   'answers other than 200 / 401 forged / 503 while Redis was down or an API restarting (must be 0)':
     badAnswers + forgedBad,
+  'applied transitions without exactly one event, or events without one (must be 0)': eventsBroken.length,
+  'events never delivered (must be 0)': undelivered.length,
+  'events sent out of order within an order (must be 0)': outOfOrder.length,
+  'event requests with a signature that does not verify (must be 0)': unverified,
   'secrets found in logs (must be 0)': secretHits,
   'driver errors': driveErrors.length,
   'answers 200': answered200,
@@ -543,6 +582,8 @@ const report = {
   'notification jobs retried': retried,
   'notification jobs failed (dead letters)': failedNow,
   'sync log outcomes': Object.fromEntries(outcomes.map((o) => [o.outcome, Number(o.n)])),
+  events: eventCount?.n ?? 0,
+  'event requests (500 to one in ten)': receiver.received.length,
   'worker restarts': workers.reduce((n, w) => n + w.restarts, 0),
   'processes that exited on their own (restarted, like a supervisor would)': [...apis, ...workers].reduce(
     (n, p) => n + p.unexpectedExits,
@@ -569,6 +610,9 @@ for (const [code, why] of pending.slice(0, 20)) {
 for (const line of broken.slice(0, 20)) {
   console.log(`  audit: ${line}`);
 }
+for (const line of [...eventsBroken, ...undelivered, ...outOfOrder].slice(0, 20)) {
+  console.log(`  events: ${line}`);
+}
 for (const line of driveErrors.slice(0, 10)) {
   console.log(`  driver: ${line}`);
 }
@@ -576,6 +620,7 @@ for (const line of driveErrors.slice(0, 10)) {
 // 8. Tear down.
 await Promise.all([...apis, ...workers].map((p) => p.close()));
 await sim.close();
+await receiver.close();
 probe.disconnect();
 await redis.close();
 await topology?.stop();
@@ -585,6 +630,16 @@ await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() 
 await admin.end({ timeout: 5 });
 
 const lost =
-  pending.length + broken.length + badAnswers + forgedBad + editedBad + secretHits + driveErrors.length;
+  pending.length +
+  broken.length +
+  badAnswers +
+  forgedBad +
+  editedBad +
+  secretHits +
+  driveErrors.length +
+  eventsBroken.length +
+  undelivered.length +
+  outOfOrder.length +
+  unverified;
 console.log(lost === 0 ? 'chaos: PASS — nothing lost' : `chaos: FAIL — ${lost} problem(s)`);
 process.exit(lost === 0 ? 0 : 1);

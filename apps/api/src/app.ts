@@ -32,6 +32,7 @@ import { shopAuth } from './plugins/shop-auth.js';
 import { paymentsRoute } from './routes/payments.js';
 import { createOpsDeps, type OpsDeps } from './routes/admin/deps.js';
 import { adminContext } from './routes/admin/index.js';
+import { shopEventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookMidtransRoutes } from './routes/webhook-midtrans.js';
 
@@ -267,6 +268,7 @@ export async function buildApp(config: ApiConfig, deps: ApiDeps, logger: Logger)
         charges: shop.charges,
         leaseMs: config.MIDTRANS_TIMEOUT_MS + 5_000,
       });
+      await context.register(shopEventsRoutes, { token, databaseUrl: config.DATABASE_URL, logger });
     });
   } else {
     logger.info('shop API (POST /payments) disabled: SHOP_API_TOKEN is not set');

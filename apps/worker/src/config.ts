@@ -1,5 +1,13 @@
 /** Worker configuration: a zod schema over the environment, parsed once by main.ts. */
-import { envBool, envInt, envPieces, parseEnv, resolveRedisTopology, resolveServerKey } from '@lunas/core';
+import {
+  envBool,
+  envInt,
+  envPieces,
+  EVENT_DELIVERY_RETRY_DEFAULTS,
+  parseEnv,
+  resolveRedisTopology,
+  resolveServerKey,
+} from '@lunas/core';
 import { z } from 'zod';
 
 const int = envInt;
@@ -88,6 +96,30 @@ export const workerEnvSchema = z
     /** Timeout of one alert delivery, ms. */
     ALERT_TIMEOUT_MS: int(100, 60_000).default(5_000),
 
+    // Payment events for the shop (docs/events.md).
+    /** Where payment events are POSTed (Standard Webhooks); unset: events are only pulled (GET /events). */
+    EVENTS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The signing secret, whsec_<base64>; required with EVENTS_WEBHOOK_URL. A secret. */
+    EVENTS_WEBHOOK_SECRET: z
+      .string()
+      .regex(
+        /^whsec_[A-Za-z0-9+/]{24,}={0,2}$/,
+        'EVENTS_WEBHOOK_SECRET must be whsec_ followed by base64 (≥ 18 bytes)',
+      )
+      .optional(),
+    /** Timeout of one event delivery, ms; a timeout is retried. */
+    EVENTS_WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(10_000),
+    /** Attempts of one event delivery; with the backoff, the retries span ≈ 27 hours by default. */
+    EVENTS_DELIVERY_ATTEMPTS: int(1, 100).default(EVENT_DELIVERY_RETRY_DEFAULTS.attempts),
+    /** First retry delay of an event delivery; doubles each retry, ms. */
+    EVENTS_DELIVERY_BACKOFF_MS: int(10, 3_600_000).default(EVENT_DELIVERY_RETRY_DEFAULTS.backoffMs),
+    /** Deliveries one worker process runs at once (events of different orders go in parallel). */
+    EVENTS_DELIVERY_CONCURRENCY: int(1, 256).default(8),
+    /** How often the relay looks for undelivered events to queue, ms. */
+    EVENTS_RELAY_INTERVAL_MS: int(20, 60_000).default(500),
+    /** An event queued this long ago and still undelivered is queued again (its job may be lost with Redis), ms. */
+    EVENTS_RELAY_AGAIN_AFTER_MS: int(1_000, 24 * 3_600_000).default(600_000),
+
     // Cut-over (docs/adopting.md).
     /** The shop's old notification handler; set: this process delivers the API's forward jobs. */
     FORWARD_NOTIFICATION_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -95,6 +127,15 @@ export const workerEnvSchema = z
     FORWARD_TIMEOUT_MS: int(100, 60_000).default(10_000),
     /** Forwards one worker process delivers at once. */
     FORWARD_CONCURRENCY: int(1, 64).default(4),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EVENTS_WEBHOOK_URL && !env.EVENTS_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EVENTS_WEBHOOK_SECRET'],
+        message: 'EVENTS_WEBHOOK_SECRET is required with EVENTS_WEBHOOK_URL',
+      });
+    }
   })
   .transform((env) => ({
     ...resolveRedisTopology(env),

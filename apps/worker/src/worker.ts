@@ -13,6 +13,7 @@ import type { Alerter } from './alerts/alerter.js';
 import { startStuckWatch, type StuckWatch } from './alerts/stuck-watch.js';
 import type { WorkerConfig } from './config.js';
 import { startAlertWorker } from './consumers/alert-worker.js';
+import { startEventDelivery } from './consumers/event-delivery.js';
 import { startFastPath } from './consumers/fast-path.js';
 import { startNotificationWorker } from './consumers/notification-worker.js';
 import { startReconcile, type ReconcileHandle } from './consumers/reconcile-workers.js';
@@ -98,6 +99,9 @@ export async function startWorker(
     }
   }
 
+  // Payment events to the shop (docs/events.md); null when EVENTS_WEBHOOK_URL is unset.
+  const eventDelivery = startEventDelivery({ config, logger });
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -107,6 +111,7 @@ export async function startWorker(
         notificationWorker.close(),
         reconcile?.close(),
         alertWorker?.close(),
+        eventDelivery?.close(),
         forward?.close(),
       ]);
       await fastPath.listener.close();

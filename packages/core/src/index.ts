@@ -5,3 +5,4 @@ export * from './jobs.js';
 export * from './config.js';
 export * from './async.js';
 export * from './sync.js';
+export * from './events.js';

@@ -336,3 +336,49 @@ export function forwardJobOptions(
     removeOnFail: { age: 7 * 24 * 3600 },
   } as const;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Payment events for the shop (issue 13, docs/events.md): the relay puts the oldest undelivered
+// event of each order on this queue, one job per event; the delivery worker POSTs it to
+// EVENTS_WEBHOOK_URL, signed (Standard Webhooks). Postgres (payment_events) holds the truth;
+// a job is only a pointer to its row, so a lost or repeated job loses or repeats nothing.
+
+export const EVENT_QUEUES = {
+  deliveries: 'payment-event-deliveries',
+} as const;
+
+export const EVENT_JOBS = {
+  deliver: 'payment.event.deliver',
+} as const;
+
+export const eventDeliveryJobSchema = z.object({
+  /** payment_events.id (bigint as text). */
+  eventId: z.string().regex(/^\d{1,19}$/),
+  orderCode: z.string().min(1).max(200),
+});
+export type EventDeliveryJobData = z.infer<typeof eventDeliveryJobSchema>;
+
+/** One job per event while it is on its way; the same id on every retry. */
+export function eventDeliveryJobId(eventId: string): string {
+  return `evd-${eventId}`;
+}
+
+/**
+ * Delivery retries: exponential from 6 s, 15 attempts; the retries wait 6 s × (2^14 − 1) ≈ 27
+ * hours in all (at least the 24 hours a receiver may be down), the last gap about 13.6 hours.
+ */
+export const EVENT_DELIVERY_RETRY_DEFAULTS = { attempts: 15, backoffMs: 6_000 } as const;
+
+/**
+ * BullMQ options of a delivery job. Completed and exhausted jobs leave Redis: payment_events
+ * records both (delivered_at, exhausted_at), and a re-delivery queues the event afresh.
+ */
+export function eventDeliveryJobOptions(eventId: string, policy: { attempts: number; backoffMs: number }) {
+  return {
+    jobId: eventDeliveryJobId(eventId),
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs },
+    removeOnComplete: true,
+    removeOnFail: true,
+  } as const;
+}

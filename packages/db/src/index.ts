@@ -24,4 +24,5 @@ export * from './repositories/sync-logs.js';
 export * from './repositories/reconcile.js';
 export * from './repositories/ops.js';
 export * from './repositories/admin-audit.js';
+export * from './repositories/events.js';
 export * from './repositories/shop-orders.js';

@@ -179,6 +179,57 @@ async function retryDeadLetter(jobId, button) {
   }
 }
 
+async function loadUndeliveredEvents() {
+  const { body } = await api('/admin/event-deliveries/exhausted?limit=200');
+  fill(
+    'undelivered-rows',
+    'undelivered-empty',
+    body.deliveries.map((d) =>
+      el(
+        'tr',
+        { 'data-order': d.orderCode, 'data-event': d.eventId },
+        orderLink(d.orderCode),
+        el('td', {}, d.webhookId),
+        el('td', {}, d.type),
+        el('td', {}, d.exhaustedAt ? new Date(d.exhaustedAt).toLocaleString() : ''),
+        el('td', { class: 'num' }, d.attempts),
+        el('td', {}, d.error),
+        el('td', {}, redeliverButton(d.eventId)),
+      ),
+    ),
+  );
+}
+
+function redeliverButton(eventId) {
+  const button = el('button', { type: 'button', class: 'small retry' }, 'Re-deliver');
+  button.addEventListener(
+    'click',
+    () => void redeliver(`/admin/event-deliveries/${encodeURIComponent(eventId)}/redeliver`, {}, button),
+  );
+  return button;
+}
+
+async function redeliver(path, extra, button) {
+  const reason = (window.prompt('Why re-deliver? (recorded in the audit log)') || '').trim();
+  if (!reason) {
+    return;
+  }
+  button.disabled = true;
+  try {
+    const { body } = await api(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: reason.slice(0, 500), ...extra }),
+    });
+    notice(`${body.redelivered.length} event(s) back on their way.`);
+    await Promise.all([loadUndeliveredEvents(), loadAudit()]);
+  } catch (error) {
+    notice(`Re-delivery failed: ${error.message}`, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function loadAudit() {
   const { body } = await api('/admin/audit?limit=20');
   fill(
@@ -199,9 +250,13 @@ async function loadAudit() {
 }
 
 function loadAll() {
-  return Promise.all([loadStuck(), loadMismatches(), loadDeadLetters(), loadAudit()]).catch((error) =>
-    notice(`Could not load: ${error.message}`, true),
-  );
+  return Promise.all([
+    loadStuck(),
+    loadMismatches(),
+    loadDeadLetters(),
+    loadUndeliveredEvents(),
+    loadAudit(),
+  ]).catch((error) => notice(`Could not load: ${error.message}`, true));
 }
 
 function notice(text, isError = false) {
@@ -391,6 +446,15 @@ async function start() {
   $('stuck-minutes').value = params.get('stuckMinutes') ?? String(body.stuckAfterMinutes);
   $('stuck-minutes').addEventListener('change', () => void loadStuck());
   $('refresh').addEventListener('click', () => void loadAll());
+  $('redeliver-window').addEventListener('click', (event) => {
+    const to = new Date();
+    const from = new Date(to.getTime() - 24 * 3600 * 1000);
+    void redeliver(
+      '/admin/event-deliveries/redeliver',
+      { exhaustedFrom: from.toISOString(), exhaustedTo: to.toISOString() },
+      event.currentTarget,
+    );
+  });
   $('search-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const code = $('search-order').value.trim();

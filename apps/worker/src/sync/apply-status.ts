@@ -42,6 +42,7 @@ import {
   findOrderForMidtrans,
   insertLunasPayment,
   insertSyncLog,
+  insertTransitionEvents,
   listOrderPayments,
   markOrderPaid,
   markOrderReversed,
@@ -351,7 +352,7 @@ async function recordResult(
           reversal,
         });
   await setMismatch(tx, paymentId, mismatch);
-  await insertSyncLog(tx, {
+  const syncLogId = await insertSyncLog(tx, {
     orderCode: order.orderCode,
     paymentId,
     syncType: input.syncType,
@@ -372,6 +373,10 @@ async function recordResult(
     notifiedStatus: input.notifiedStatus ?? null,
     confirmation: input.confirmation ?? null,
   });
+  // 8. The shop's events, in this same transaction (the outbox, docs/events.md).
+  if (outcome === 'applied') {
+    await recordEvents(ctx, held, to, syncLogId, extra);
+  }
   return {
     outcome,
     orderCode: order.orderCode,
@@ -386,6 +391,41 @@ async function recordResult(
     paymentCreated,
     refundedAmount: held.refundedAmount,
   };
+}
+
+/** 8. The events of an applied transition (payment_events), with the sync log row they come from. */
+async function recordEvents(
+  ctx: ApplyContext,
+  held: HeldState,
+  to: string | null,
+  syncLogId: string,
+  extra: { reversal?: boolean; orderStatusChanged?: boolean },
+): Promise<void> {
+  const { tx, input, order, payment } = ctx;
+  const { status } = input;
+  if (!to || !isPaymentStatus(to)) {
+    return;
+  }
+  await insertTransitionEvents(tx, {
+    syncLogId,
+    transition: {
+      orderCode: order.orderCode,
+      paymentId: payment.paymentId,
+      transactionId: status.transaction_id,
+      midtransOrderId: status.order_id,
+      from: payment.paymentStatus,
+      to,
+      midtransStatus: status.transaction_status,
+      paymentType: status.payment_type ?? null,
+      grossAmount: status.gross_amount,
+      currency: status.currency ?? order.currency,
+      refundedBefore: payment.refundedAmount,
+      refundedAfter: held.refundedAmount,
+      reversal: extra.reversal ?? false,
+      orderBecamePaid: to === 'PAID' && (extra.orderStatusChanged ?? false),
+      occurredAt: new Date(),
+    },
+  });
 }
 
 /** refund_amount is the cumulative total; a body that lists refunds[] only is summed. */

@@ -3,7 +3,7 @@
  * scrape-time collectors for queue depth, stuck payments and mismatches), the Redis subscriber
  * of the payment event bus, and the queues Bull Board shows beyond those the API already has.
  */
-import { ALERT_QUEUES, RECONCILE_QUEUES } from '@lunas/core';
+import { ALERT_QUEUES, EVENT_QUEUES, RECONCILE_QUEUES } from '@lunas/core';
 import { countPaymentHealth, type Sql } from '@lunas/db';
 import {
   createMetrics,
@@ -41,7 +41,7 @@ export interface CreateOpsDepsInput {
 export function createOpsDeps(input: CreateOpsDepsInput): OpsDeps {
   const { redis, prefix, logger } = input;
   const metrics = createMetrics({ role: 'api' });
-  const own = [RECONCILE_QUEUES.sweep, ALERT_QUEUES.alerts].map((name) => {
+  const own = [RECONCILE_QUEUES.sweep, ALERT_QUEUES.alerts, EVENT_QUEUES.deliveries].map((name) => {
     const queue = new Queue(name, { connection: redis, prefix });
     queue.on('error', (error) =>
       logger.warn({ err: { message: error.message }, queue: name }, 'queue error'),

@@ -25,6 +25,7 @@ import { securityHeaders } from '../../plugins/security-headers.js';
 import { auditRoute } from './audit.js';
 import { consoleRoutes } from './console.js';
 import { deadLettersRoute } from './dead-letters.js';
+import { eventDeliveriesRoute } from './event-deliveries.js';
 import { eventsRoute } from './events.js';
 import { loginRoutes } from './login.js';
 import { mismatchesRoute } from './mismatches.js';
@@ -113,6 +114,7 @@ export const adminContext: FastifyPluginAsync<AdminContextOptions> = async (app,
     await secured.register(mismatchesRoute);
     await secured.register(timelineRoute);
     await secured.register(deadLettersRoute);
+    await secured.register(eventDeliveriesRoute);
     await secured.register(auditRoute);
     await secured.register(consoleRoutes, { sessions, stuckAfterMinutes: options.stuckAfterMinutes });
     await secured.register(eventsRoute, { heartbeatMs: options.heartbeatMs });
