@@ -1,6 +1,6 @@
 /**
  * midtrans-client 1.4 ships no types. This declares the parts Lunas and its tests use.
- * See ../shared/reference/midtrans-protocol.md §7.
+ * See docs/midtrans.md ("Get Status").
  */
 declare module 'midtrans-client' {
   export interface ClientOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeSignature, verifySignature } from './signature.js';
 
-// Test vectors from ../shared/reference/midtrans-protocol.md §2, computed with sha512sum.
+// Test vectors from docs/midtrans.md ("Signature"), computed with sha512sum.
 const KEY = 'SB-Mid-server-TEST';
 const V200 =
   '60aa0c65b6bf7866f41ca886332fb7807a6216d2cb20353372c3c3c7abf5dd01da658be0d72995833389841f6fd7e4240497b8a01834470d3893e1a314e80dea';
