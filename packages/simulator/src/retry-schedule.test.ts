@@ -10,7 +10,15 @@ import { startHarness, settled, vaCharge } from './testing/harness.js';
 
 const TIME_SCALE = 0.0001; // 2 min → 12 ms … 210 min → 1.26 s
 const JITTER = 0.25; // each gap lands in [75 %, 100 %] of its interval
-const intervalMs = (retry: number): number => (RETRY_INTERVALS_MINUTES[retry - 1] ?? 0) * 60_000 * TIME_SCALE;
+const intervalMs = (retry: number, timeScale = TIME_SCALE): number =>
+  (RETRY_INTERVALS_MINUTES[retry - 1] ?? 0) * 60_000 * timeScale;
+/**
+ * The spacing test's own scale (2 min → 60 ms … 210 min → 6.3 s): large enough that a gap late
+ * by up to the 150 ms the test allows still comes before the next gap's earliest time
+ * (0.75 × 10 min > 2 min + 150 ms), so its bounds and its "each gap grows" check agree even on
+ * a loaded machine.
+ */
+const SPACING_TIME_SCALE = 0.0005;
 
 type Cleanup = (fn: () => Promise<void>) => void;
 
@@ -18,14 +26,15 @@ async function attemptsFor(
   status: number,
   orderId: string,
   cleanup: Cleanup,
+  timeScale = TIME_SCALE,
 ): Promise<{ times: number[]; outcomes: string[] }> {
   const { sim, receiver } = await startHarness(
-    { timeScale: TIME_SCALE, retryJitter: JITTER },
+    { timeScale, retryJitter: JITTER },
     () => ({ status }),
     cleanup,
   );
   await sim.charge(vaCharge(orderId));
-  await settled(sim);
+  await settled(sim, 20_000);
   return {
     times: receiver.requests.map((r) => r.at),
     outcomes: sim.deliveries(orderId).map((d) => d.outcome),
@@ -57,11 +66,11 @@ describe('retry table', () => {
   it.concurrent(
     'spaces retries by the growing schedule, within the jitter bounds',
     async ({ onTestFinished }) => {
-      const { times } = await attemptsFor(503, 'retry-gaps', onTestFinished);
+      const { times } = await attemptsFor(503, 'retry-gaps', onTestFinished, SPACING_TIME_SCALE);
       const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
       expect(gaps).toHaveLength(4);
       gaps.forEach((gap, i) => {
-        const interval = intervalMs(i + 1);
+        const interval = intervalMs(i + 1, SPACING_TIME_SCALE);
         expect(gap).toBeGreaterThanOrEqual(interval * (1 - JITTER) - 2);
         expect(gap).toBeLessThanOrEqual(interval + 150);
       });
@@ -69,6 +78,8 @@ describe('retry table', () => {
         expect(gaps[i]).toBeGreaterThan(gaps[i - 1] ?? 0);
       }
     },
+    // About 4 s of real retry gaps at this scale; bounded well above that.
+    30_000,
   );
 
   it.concurrent(
@@ -89,6 +100,8 @@ describe('retry table', () => {
       expect(records.every((r) => r.error === 'timeout after 300 ms')).toBe(true);
       expect(records.at(-1)?.outcome).toBe('gave-up');
     },
+    // Six 300 ms timeouts plus the scaled gaps: about 3.5 s; bounded well above that.
+    30_000,
   );
 
   it.concurrent('retries 5 times when nothing listens', async ({ onTestFinished }) => {
