@@ -28,6 +28,13 @@ export const workerEnvSchema = z
     METRICS_HOST: z.string().min(1).default('0.0.0.0'),
     /** Jobs one worker process runs at once. */
     WORKER_CONCURRENCY: int(1, 256).default(8),
+    /**
+     * Confirmed notifications applied in one Postgres transaction at most (1: each in its own).
+     * The jobs in flight share a transaction, each with its own outcome (docs/decisions/0018-batched-apply.md).
+     */
+    NOTIFICATION_BATCH_MAX: int(1, 1_000).default(64),
+    /** How long a notification ready to apply waits for others to share its transaction, ms. */
+    NOTIFICATION_BATCH_WAIT_MS: int(0, 1_000).default(2),
     /** How long a worker's lock on an active job lasts without renewal (BullMQ lockDuration). */
     JOB_LOCK_MS: int(1_000, 600_000).default(5_000),
     /** How often workers look for jobs whose owner died (BullMQ stalledInterval). */

@@ -20,6 +20,7 @@ export { ensureDatabase } from './ensure-database.js';
 export { DatabaseStartError, migrateOnStart, toDatabaseStartError } from './migrate-on-start.js';
 export * from './errors.js';
 export * from './repositories/payments.js';
+export * from './repositories/payment-batch.js';
 export * from './repositories/sync-logs.js';
 export * from './repositories/reconcile.js';
 export * from './repositories/ops.js';

@@ -10,6 +10,7 @@ import { isFinalFailure } from '../ops/job-metrics.js';
 import { failFastOnDbBugs } from '../processors/fail-fast.js';
 import { createNotificationProcessor } from '../processors/process-notification.js';
 import { paidWatchOf } from '../reconcile/paid-watch.js';
+import { createNotificationBatcher } from '../sync/apply-batcher.js';
 import type { ApplyStatusResult } from '../sync/apply-status.js';
 
 export function startNotificationWorker(
@@ -32,6 +33,11 @@ export function startNotificationWorker(
       onUnverified: hooks.onUnverified,
       notFoundAttempts: config.NOTIFICATION_NOT_FOUND_ATTEMPTS,
       shopOrders: config.SHOP_ORDERS,
+      batcher: createNotificationBatcher(deps.sql, {
+        maxBatch: config.NOTIFICATION_BATCH_MAX,
+        waitMs: config.NOTIFICATION_BATCH_WAIT_MS,
+        logger,
+      }),
       ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),
     }),
   );

@@ -30,14 +30,7 @@ import {
   permanentFailureMessage,
   type NotificationJobData,
 } from '@lunas/core';
-import {
-  findOrderForMidtrans,
-  listOrderPayments,
-  matchPayment,
-  type OrderRow,
-  type PaymentRow,
-  type Sql,
-} from '@lunas/db';
+import { matchPayment, type OrderRow, type PaymentRow, type Sql } from '@lunas/db';
 import {
   openSeal,
   parseJsonObject,
@@ -55,12 +48,8 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AwaitingPayments } from '../awaiting-payments.js';
 import { logResult, shortId } from './log-result.js';
-import {
-  applyMidtransStatus,
-  recordWithoutChange,
-  type ApplyStatusResult,
-  type PaidWatch,
-} from '../sync/apply-status.js';
+import { createNotificationBatcher, type NotificationBatcher } from '../sync/apply-batcher.js';
+import { recordWithoutChange, type ApplyStatusResult, type PaidWatch } from '../sync/apply-status.js';
 
 export interface ProcessNotificationDeps {
   readonly sql: Sql;
@@ -81,9 +70,21 @@ export interface ProcessNotificationDeps {
   readonly notFoundAttempts?: number;
   /** SHOP_ORDERS: in adapter mode an order the view shows needs no payment row to proceed. */
   readonly shopOrders?: 'builtin' | 'adapter';
+  /**
+   * Shares the database work of the jobs in flight (apply-batcher.ts); absent: each job does
+   * its own (a batcher of one).
+   */
+  readonly batcher?: NotificationBatcher;
 }
 
-export function createNotificationProcessor(deps: ProcessNotificationDeps) {
+/** ProcessNotificationDeps with its batcher. */
+type Deps = ProcessNotificationDeps & { readonly batcher: NotificationBatcher };
+
+export function createNotificationProcessor(options: ProcessNotificationDeps) {
+  const deps: Deps = {
+    ...options,
+    batcher: options.batcher ?? createNotificationBatcher(options.sql, { maxBatch: 1, waitMs: 0 }),
+  };
   return async function processNotification(
     job: Job<NotificationJobData>,
     token?: string,
@@ -91,12 +92,10 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
     const claimed = openJob(deps, job);
 
     // 2. The order and its payment rows (read only: the decision is taken under lock later).
-    const order = await findOrderForMidtrans(
-      deps.sql,
-      claimed.order_id,
-      paymentLinkBaseOrderId(claimed.order_id),
-    );
-    const payments = order ? await listOrderPayments(deps.sql, order.orderId) : [];
+    const { order, payments } = await deps.batcher.lookup({
+      midtransOrderId: claimed.order_id,
+      baseOrderId: paymentLinkBaseOrderId(claimed.order_id),
+    });
     if (!order || (payments.length === 0 && deps.shopOrders !== 'adapter')) {
       await waitForPaymentRow(deps, job, claimed);
     }
@@ -112,7 +111,7 @@ export function createNotificationProcessor(deps: ProcessNotificationDeps) {
 
     // 3. A claim of what we already hold changes nothing: no call to Midtrans.
     if (order && notice.target && claimsHeldStatus(notice)) {
-      const result = await recordWithoutChange(deps.sql, {
+      const result = await recordWithoutChange(deps.batcher.log, {
         orderCode: order.orderCode,
         paymentId: notice.target.paymentId,
         status: notice.target.paymentStatus,
@@ -168,11 +167,7 @@ function claimsHeldStatus({ claimed, order, target }: Notice): boolean {
 }
 
 /** 4–5. What Midtrans answered decides: apply it, record a rejection, or wait. */
-async function onAnswer(
-  deps: ProcessNotificationDeps,
-  notice: Notice,
-  answer: StatusResult,
-): Promise<ApplyStatusResult> {
+async function onAnswer(deps: Deps, notice: Notice, answer: StatusResult): Promise<ApplyStatusResult> {
   const { job, claimed } = notice;
   const fields = {
     jobId: notice.jobId,
@@ -211,7 +206,7 @@ async function onAnswer(
 
 /** Get Status answered: it must be the notification's order; then what Midtrans says is applied. */
 async function applyConfirmed(
-  deps: ProcessNotificationDeps,
+  deps: Deps,
   notice: Notice,
   answer: Extract<StatusResult, { kind: 'found' | 'expired' }>,
   fields: Record<string, unknown>,
@@ -239,7 +234,7 @@ async function applyConfirmed(
     );
   }
   try {
-    const result = await applyMidtransStatus(deps.sql, {
+    const result = await deps.batcher.apply({
       syncType: 'webhook',
       status: confirmed,
       payload: withoutSignature(claimed),
@@ -259,11 +254,11 @@ async function applyConfirmed(
 }
 
 function recordRejected(
-  deps: ProcessNotificationDeps,
+  deps: Deps,
   notice: Notice,
   reasonCode: 'foreign_transaction' | 'unknown_to_midtrans' | 'midtrans_refused',
 ): Promise<ApplyStatusResult> {
-  return recordWithoutChange(deps.sql, {
+  return recordWithoutChange(deps.batcher.log, {
     orderCode: notice.order?.orderCode ?? notice.claimed.order_id,
     paymentId: notice.target?.paymentId ?? null,
     status: notice.target?.paymentStatus ?? null,
@@ -276,7 +271,7 @@ function recordRejected(
 }
 
 /** 1. The job's body, if it is a verified notification; otherwise it changes nothing. */
-function openJob(deps: ProcessNotificationDeps, job: Job<NotificationJobData>): MidtransNotification {
+function openJob(deps: Deps, job: Job<NotificationJobData>): MidtransNotification {
   const data = notificationJobSchema.safeParse(job.data);
   if (!data.success) {
     return unverified(deps, job, 'job data is not a notification job');
@@ -304,7 +299,7 @@ function openJob(deps: ProcessNotificationDeps, job: Job<NotificationJobData>): 
   return verified.notification;
 }
 
-function unverified(deps: ProcessNotificationDeps, job: Job, why: string): never {
+function unverified(deps: Deps, job: Job, why: string): never {
   deps.logger.error(
     { jobId: job.id, alert: true, why },
     'notification job did not come through the webhook route (unsealed or altered); it changes nothing',
@@ -313,11 +308,7 @@ function unverified(deps: ProcessNotificationDeps, job: Job, why: string): never
   throw new UnrecoverableError(permanentFailureMessage(why));
 }
 
-async function waitForPaymentRow(
-  deps: ProcessNotificationDeps,
-  job: Job,
-  claimed: MidtransNotification,
-): Promise<never> {
+async function waitForPaymentRow(deps: Deps, job: Job, claimed: MidtransNotification): Promise<never> {
   const jobId = job.id;
   if (jobId) {
     // The trigger names the shop's order code: a Payment Link id waits under its base code too.
@@ -338,7 +329,7 @@ async function waitForPaymentRow(
 }
 
 async function waitForMidtrans(
-  deps: ProcessNotificationDeps,
+  deps: Deps,
   job: Job,
   token: string | undefined,
   delayMs: number,
@@ -352,7 +343,7 @@ async function waitForMidtrans(
 }
 
 async function finish(
-  deps: ProcessNotificationDeps,
+  deps: Deps,
   job: Job,
   claimed: MidtransNotification,
   result: ApplyStatusResult,

@@ -35,36 +35,24 @@ import {
   type SyncOutcome,
   type SyncReason,
   type SyncType,
+  type AppliedTransition,
 } from '@lunas/core';
 import {
-  bindTransactionId,
-  compareAndSetPayment,
-  findOrderForMidtrans,
-  insertLunasPayment,
-  insertSyncLog,
-  insertTransitionEvents,
-  listOrderPayments,
-  markOrderPaid,
-  markOrderReversed,
-  matchPayment,
   runTx,
-  setMismatch,
-  startPaidWatch,
-  stopPaidWatch,
   upsertRefunds,
   type OrderRow,
-  type PaymentRow,
   type Sql,
+  type SyncLogInput,
   type TransactionSql,
 } from '@lunas/db';
 import {
   parseMidtransTime,
-  paymentLinkBaseOrderId,
   refundFacts,
   reversalEvidence,
   withoutSignature,
   type MidtransNotification,
 } from '@lunas/midtrans';
+import { ApplyBatch, type HeldOrder, type HeldPayment } from './apply-batch.js';
 
 export interface ApplyStatusInput {
   readonly syncType: SyncType;
@@ -114,86 +102,151 @@ export interface ApplyStatusResult {
   readonly refundedAmount: string;
 }
 
+/**
+ * Applies one confirmed status in its own transaction (a batch of one). Throws what the batch
+ * would return for it: LUNAS_ERR_PAYMENT_NOT_FOUND while the shop has not committed the row.
+ */
 export async function applyMidtransStatus(
   sql: Sql,
   input: ApplyStatusInput,
   now: () => Date = () => new Date(),
 ): Promise<ApplyStatusResult> {
+  const [result] = await applyMidtransStatuses(sql, [input], now);
+  if (!result || result instanceof Error) {
+    throw result ?? new Error('apply returned no result');
+  }
+  return result;
+}
+
+/**
+ * Applies many confirmed statuses in one transaction, one statement per step (apply-batch.ts),
+ * each decided in turn by the same state machine. Each gets its own outcome: a result, or the
+ * error of a status that cannot be applied yet (no payment row). An error of the database
+ * fails the whole transaction; the caller then applies each alone (apply-batcher.ts).
+ */
+export async function applyMidtransStatuses(
+  sql: Sql,
+  inputs: readonly ApplyStatusInput[],
+  now: () => Date = () => new Date(),
+): Promise<(ApplyStatusResult | Error)[]> {
+  if (inputs.length === 0) {
+    return [];
+  }
+  const mirrors = inputs.some((i) => i.shopOrders !== 'builtin');
+  return runTx(sql, async (tx) => {
+    const batch = await ApplyBatch.open(
+      tx,
+      inputs.map((i) => i.status),
+      mirrors,
+    );
+    const decided: ((() => ApplyStatusResult) | Error)[] = [];
+    for (const [index, input] of inputs.entries()) {
+      decided.push(await applyOne(batch, index, input, now));
+    }
+    await batch.flush();
+    return decided.map((d) => (d instanceof Error ? d : d()));
+  });
+}
+
+/** Decides one status against what the batch holds; its result is read after the flush. */
+async function applyOne(
+  batch: ApplyBatch,
+  index: number,
+  input: ApplyStatusInput,
+  now: () => Date,
+): Promise<(() => ApplyStatusResult) | Error> {
   const { status } = input;
   const incoming = mapMidtransStatus(status.transaction_status, status.fraud_status);
   const incomingRefunded = status.refund_amount ?? sumRefunds(status);
 
-  return runTx(sql, async (tx) => {
-    // 1–2. Lock the order and its payments; the payment of this transaction.
-    const { order, payment, paymentCreated } = await lockPaymentOf(tx, status, input.shopOrders);
-    const ctx: ApplyContext = { tx, input, incoming, order, payment, paymentCreated };
-    const held = { everPaid: payment.paidAt !== null, refundedAmount: payment.refundedAmount };
-    const current = payment.paymentStatus;
+  // 1–2. The order and the payment of this transaction (locked by the batch).
+  const found = await paymentOf(batch, index, status, input.shopOrders);
+  if (found instanceof Error) {
+    return found;
+  }
+  const { order, payment, paymentCreated } = found;
+  const ctx: ApplyContext = {
+    batch,
+    input,
+    incoming,
+    order,
+    payment,
+    paymentCreated,
+    from: payment.paymentStatus,
+    refundedBefore: payment.refundedAmount,
+  };
+  const held = { everPaid: payment.paidAt !== null, refundedAmount: payment.refundedAmount };
+  const current = payment.paymentStatus;
 
-    // 3. Decide.
-    if (incoming === null) {
-      return recordResult(ctx, held, 'rejected', null, 'unknown_status', {
-        reason: `undocumented status "${status.transaction_status}" / fraud "${status.fraud_status ?? ''}"`,
+  // 3. Decide.
+  if (incoming === null) {
+    return recordResult(ctx, held, 'rejected', null, 'unknown_status', {
+      reason: `undocumented status "${status.transaction_status}" / fraud "${status.fraud_status ?? ''}"`,
+    });
+  }
+  if (!isPaymentStatus(current)) {
+    return recordResult(ctx, held, 'rejected', incoming, 'unknown_payment_status', {
+      reason: `payment row holds unknown status "${current}"`,
+    });
+  }
+  // Refunds Midtrans lists are recorded whatever the decision (a bank confirmation comes as
+  // a second notification that changes no status).
+  if (REFUND_BRANCH_STATUSES.has(incoming)) {
+    await recordRefunds(batch.tx, payment.paymentId, status, incoming);
+  }
+  const decision = decideTransition(
+    { status: current, refundedAmount: payment.refundedAmount },
+    { status: incoming, refundedAmount: incomingRefunded },
+    reversalEvidence(status),
+  );
+  if (decision.kind !== 'apply') {
+    // A confirmed transaction id is learnt even when nothing else changes.
+    if (payment.transactionId === null) {
+      batch.setPayment(payment, null, {
+        transactionId: status.transaction_id,
+        midtransOrderId: status.order_id,
       });
     }
-    if (!isPaymentStatus(current)) {
-      return recordResult(ctx, held, 'rejected', incoming, 'unknown_payment_status', {
-        reason: `payment row holds unknown status "${current}"`,
-      });
-    }
-    // Refunds Midtrans lists are recorded whatever the decision (a bank confirmation comes as
-    // a second notification that changes no status).
-    if (REFUND_BRANCH_STATUSES.has(incoming)) {
-      await recordRefunds(tx, payment.paymentId, status, incoming);
-    }
-    const decision = decideTransition(
-      { status: current, refundedAmount: payment.refundedAmount },
-      { status: incoming, refundedAmount: incomingRefunded },
-      reversalEvidence(status),
-    );
-    if (decision.kind !== 'apply') {
-      // A confirmed transaction id is learnt even when nothing else changes.
-      if (payment.transactionId === null) {
-        await bindTransactionId(tx, payment.paymentId, status.transaction_id, status.order_id);
-      }
-      return recordResult(ctx, held, decision.kind, incoming, null);
-    }
+    return recordResult(ctx, held, decision.kind, incoming, null);
+  }
 
-    // 4. Money guard, whenever the payment becomes PAID.
-    const refused = decision.to === 'PAID' ? moneyGuard(status, order) : null;
-    if (refused) {
-      return recordResult(ctx, held, 'rejected', incoming, 'amount_mismatch', { reason: refused });
-    }
+  // 4. Money guard, whenever the payment becomes PAID.
+  const refused = decision.to === 'PAID' ? moneyGuard(status, order.row) : null;
+  if (refused) {
+    return recordResult(ctx, held, 'rejected', incoming, 'amount_mismatch', { reason: refused });
+  }
 
-    // 5. Compare-and-set, the order, the watches.
-    const applied = await applyDecision(ctx, decision, incomingRefunded, now);
-    return recordResult(
-      ctx,
-      {
-        everPaid: held.everPaid || applied.paidAt !== null,
-        refundedAmount: applied.refundedAmount ?? held.refundedAmount,
-      },
-      'applied',
-      decision.to,
-      null,
-      {
-        reason: decision.withoutPayment ? 'refunded without a recorded payment' : null,
-        reversal: decision.reversal,
-        orderStatusChanged: applied.orderStatusChanged,
-        dbStatus: decision.to,
-      },
-    );
-  });
+  // 5. Compare-and-set, the order, the watches.
+  const applied = await applyDecision(ctx, decision, incomingRefunded, now);
+  return recordResult(
+    ctx,
+    {
+      everPaid: held.everPaid || applied.paidAt !== null,
+      refundedAmount: applied.refundedAmount ?? held.refundedAmount,
+    },
+    'applied',
+    decision.to,
+    null,
+    {
+      reason: decision.withoutPayment ? 'refunded without a recorded payment' : null,
+      reversal: decision.reversal,
+      orderStatusChanged: applied.orderStatusChanged,
+      dbStatus: decision.to,
+    },
+  );
 }
 
-/** What one apply works on, inside its transaction. */
+/** What one decision works on, inside the batch's transaction. */
 interface ApplyContext {
-  readonly tx: TransactionSql;
+  readonly batch: ApplyBatch;
   readonly input: ApplyStatusInput;
   readonly incoming: PaymentStatus | null;
-  readonly order: OrderRow;
-  readonly payment: PaymentRow;
+  readonly order: HeldOrder;
+  readonly payment: HeldPayment;
   readonly paymentCreated: boolean;
+  /** The payment's status and refunded amount before this decision. */
+  readonly from: string;
+  readonly refundedBefore: string;
 }
 
 /** What the payment holds when the result is recorded. */
@@ -205,37 +258,27 @@ interface HeldState {
 type ApplyDecision = Extract<ReturnType<typeof decideTransition>, { kind: 'apply' }>;
 
 /**
- * 1. Locks the order, then its payments. 2. Picks the payment of this transaction, or records
- * a new one (source 'lunas'). No payment row at all: the shop has not committed it yet.
+ * 1. The order (locked by the batch). 2. The payment of this transaction, or a new one
+ * (source 'lunas'). No payment row at all: the shop has not committed it yet.
  */
-async function lockPaymentOf(
-  tx: TransactionSql,
+async function paymentOf(
+  batch: ApplyBatch,
+  index: number,
   status: MidtransNotification,
   shopOrders: 'builtin' | 'adapter' | undefined,
-): Promise<{ order: OrderRow; payment: PaymentRow; paymentCreated: boolean }> {
-  const order = await findOrderForMidtrans(
-    tx,
-    status.order_id,
-    paymentLinkBaseOrderId(status.order_id),
-    true,
-  );
-  const payments = order ? await listOrderPayments(tx, order.orderId, true) : [];
-  if (!order || (payments.length === 0 && shopOrders !== 'adapter')) {
-    throw new AppError(
+): Promise<{ order: HeldOrder; payment: HeldPayment; paymentCreated: boolean } | AppError> {
+  const order = batch.orderAt(index);
+  if (!order || (batch.paymentsOf(order.row.orderId).length === 0 && shopOrders !== 'adapter')) {
+    return new AppError(
       'LUNAS_ERR_PAYMENT_NOT_FOUND',
       paymentNotFoundMessage(status.order_id, status.transaction_id),
     );
   }
-  const matched = matchPayment(payments, status.transaction_id);
+  const matched = batch.match(order.row.orderId, status.transaction_id);
   if (matched) {
     return { order, payment: matched, paymentCreated: false };
   }
-  const payment = await insertLunasPayment(tx, {
-    orderId: order.orderId,
-    transactionId: status.transaction_id,
-    midtransOrderId: status.order_id,
-  });
-  return { order, payment, paymentCreated: true };
+  return { order, payment: await batch.createPayment(order, status), paymentCreated: true };
 }
 
 /** The refunds (or chargebacks) Midtrans lists for the payment. */
@@ -271,26 +314,22 @@ function moneyGuard(status: MidtransNotification, order: OrderRow): string | nul
 }
 
 /**
- * 5. Compare-and-set. We hold the row lock, so a miss means the row changed under us in a way
- * the lock should have prevented: fail loudly and let the retry re-decide. Then the order
- * (PAID, or PAYMENT_REVERSED) and the reconciliation watches.
+ * 5. Compare-and-set (written at flush against the status the lock read; a row that moved
+ * under the lock fails the batch). Then the order (PAID, or PAYMENT_REVERSED) and the
+ * reconciliation watches.
  */
 async function applyDecision(
   ctx: ApplyContext,
   decision: ApplyDecision,
   incomingRefunded: string | null,
   now: () => Date,
-): Promise<{ paidAt: Date | null; refundedAmount: string | null; orderStatusChanged: boolean }> {
-  const { tx, input, order } = ctx;
+): Promise<{ paidAt: Date | null; refundedAmount: string | null; orderStatusChanged: () => boolean }> {
+  const { batch, input, order, payment } = ctx;
   const { status } = input;
-  const paymentId = ctx.payment.paymentId;
   const becomesPaid = decision.to === 'PAID';
   const paidAt = becomesPaid ? (parseMidtransTime(status.settlement_time) ?? now()) : null;
   const newRefunded = REFUND_BRANCH_STATUSES.has(decision.to) ? (incomingRefunded ?? null) : null;
-  const moved = await compareAndSetPayment(tx, {
-    paymentId,
-    from: decision.from,
-    to: decision.to,
+  batch.setPayment(payment, decision.to, {
     transactionId: status.transaction_id,
     midtransOrderId: status.order_id,
     paymentMethod: status.payment_type ?? null,
@@ -298,30 +337,29 @@ async function applyDecision(
     refundedAmount: newRefunded,
     paidAt,
   });
-  if (!moved) {
-    throw new Error(`payment ${paymentId} left ${decision.from} while locked`);
-  }
-  let orderStatusChanged = false;
+  let orderStatusChanged: () => boolean = () => false;
   if (becomesPaid && paidAt) {
-    orderStatusChanged = await markOrderPaid(tx, order.orderId, paidAt);
+    orderStatusChanged = batch.markPaid(order, paidAt);
   } else if (decision.reversal) {
-    orderStatusChanged = await markOrderReversed(tx, order.orderId);
+    const changed = await batch.markReversed(order);
+    orderStatusChanged = () => changed;
   }
   // Watches (reconciliation keeps checking for RECONCILE_PAID_WATCH_MS): a paid payment, for a
   // reversal or refund whose notification is lost; a failed payment of an order still unpaid,
   // for the order's next transaction (a Snap retry, a reused order id) whose notifications are
   // lost: no other row would ever lead the sweep to it.
-  const watchFailed = FAILED_STATUSES.has(decision.to) && order.orderStatus !== 'PAID' && !orderStatusChanged;
+  const watchFailed =
+    FAILED_STATUSES.has(decision.to) && (await batch.orderStatus(order)) !== 'PAID' && !orderStatusChanged();
   if ((becomesPaid || watchFailed) && input.paidWatch && input.paidWatch.forMs > 0) {
-    await startPaidWatch(tx, paymentId, input.paidWatch);
+    batch.watch(payment, 'start', input.paidWatch);
   } else if (FINAL_STATUSES.has(decision.to)) {
-    await stopPaidWatch(tx, paymentId);
+    batch.watch(payment, 'stop');
   }
   return { paidAt, refundedAmount: newRefunded, orderStatusChanged };
 }
 
 /** 6. The ledger, from Midtrans's word against what we now hold. 7. The audit row. */
-async function recordResult(
+function recordResult(
   ctx: ApplyContext,
   held: HeldState,
   outcome: SyncOutcome,
@@ -330,17 +368,15 @@ async function recordResult(
   extra: {
     reason?: string | null;
     reversal?: boolean;
-    orderStatusChanged?: boolean;
+    orderStatusChanged?: () => boolean;
     dbStatus?: PaymentStatus | null;
   } = {},
-): Promise<ApplyStatusResult> {
-  const { tx, input, order, payment, paymentCreated } = ctx;
+): () => ApplyStatusResult {
+  const { batch, input, order, payment, paymentCreated, from } = ctx;
   const { status } = input;
-  const current = payment.paymentStatus;
-  const paymentId = payment.paymentId;
   const reason = extra.reason ?? null;
   const reversal = extra.reversal ?? false;
-  const dbStatus = extra.dbStatus ?? (isPaymentStatus(current) ? current : null);
+  const dbStatus = extra.dbStatus ?? (isPaymentStatus(from) ? from : null);
   const mismatch =
     dbStatus === null
       ? null
@@ -351,13 +387,13 @@ async function recordResult(
           reason: reasonCode,
           reversal,
         });
-  await setMismatch(tx, paymentId, mismatch);
-  const syncLogId = await insertSyncLog(tx, {
-    orderCode: order.orderCode,
-    paymentId,
+  batch.setMismatch(payment, mismatch);
+  const logIndex = batch.log({
+    orderCode: order.row.orderCode,
+    paymentId: payment.paymentId,
     syncType: input.syncType,
     outcome,
-    fromStatus: current,
+    fromStatus: from,
     toStatus: to,
     midtransTransactionStatus: status.transaction_status,
     midtransTransactionId: status.transaction_id,
@@ -373,59 +409,54 @@ async function recordResult(
     notifiedStatus: input.notifiedStatus ?? null,
     confirmation: input.confirmation ?? null,
   });
+  const orderStatusChanged = extra.orderStatusChanged ?? (() => false);
   // 8. The shop's events, in this same transaction (the outbox, docs/events.md).
-  if (outcome === 'applied') {
-    await recordEvents(ctx, held, to, syncLogId, extra);
+  if (outcome === 'applied' && to && isPaymentStatus(to)) {
+    batch.event(logIndex, () => transitionOf(ctx, held, to, reversal, orderStatusChanged()));
   }
-  return {
+  return () => ({
     outcome,
-    orderCode: order.orderCode,
-    paymentId,
-    from: current,
+    orderCode: order.row.orderCode,
+    paymentId: payment.paymentId,
+    from,
     to,
     reversal,
     reasonCode,
     reason,
-    orderStatusChanged: extra.orderStatusChanged ?? false,
+    orderStatusChanged: orderStatusChanged(),
     mismatch,
     paymentCreated,
     refundedAmount: held.refundedAmount,
-  };
+  });
 }
 
-/** 8. The events of an applied transition (payment_events), with the sync log row they come from. */
-async function recordEvents(
+/** 8. The applied transition the shop's events describe. */
+function transitionOf(
   ctx: ApplyContext,
   held: HeldState,
-  to: string | null,
-  syncLogId: string,
-  extra: { reversal?: boolean; orderStatusChanged?: boolean },
-): Promise<void> {
-  const { tx, input, order, payment } = ctx;
+  to: PaymentStatus,
+  reversal: boolean,
+  orderStatusChanged: boolean,
+): AppliedTransition {
+  const { input, order, payment } = ctx;
   const { status } = input;
-  if (!to || !isPaymentStatus(to)) {
-    return;
-  }
-  await insertTransitionEvents(tx, {
-    syncLogId,
-    transition: {
-      orderCode: order.orderCode,
-      paymentId: payment.paymentId,
-      transactionId: status.transaction_id,
-      midtransOrderId: status.order_id,
-      from: payment.paymentStatus,
-      to,
-      midtransStatus: status.transaction_status,
-      paymentType: status.payment_type ?? null,
-      grossAmount: status.gross_amount,
-      currency: status.currency ?? order.currency,
-      refundedBefore: payment.refundedAmount,
-      refundedAfter: held.refundedAmount,
-      reversal: extra.reversal ?? false,
-      orderBecamePaid: to === 'PAID' && (extra.orderStatusChanged ?? false),
-      occurredAt: new Date(),
-    },
-  });
+  return {
+    orderCode: order.row.orderCode,
+    paymentId: payment.paymentId,
+    transactionId: status.transaction_id,
+    midtransOrderId: status.order_id,
+    from: ctx.from,
+    to,
+    midtransStatus: status.transaction_status,
+    paymentType: status.payment_type ?? null,
+    grossAmount: status.gross_amount,
+    currency: status.currency ?? order.row.currency,
+    refundedBefore: ctx.refundedBefore,
+    refundedAfter: held.refundedAmount,
+    reversal,
+    orderBecamePaid: to === 'PAID' && orderStatusChanged,
+    occurredAt: new Date(),
+  };
 }
 
 /** refund_amount is the cumulative total; a body that lists refunds[] only is summed. */
@@ -455,9 +486,12 @@ export interface WithoutChangeInput {
  * of the status we already hold (duplicate), or one Midtrans does not confirm (rejected: its
  * transaction is unknown to Midtrans or belongs to another order). Binds nothing.
  */
-export async function recordWithoutChange(sql: Sql, input: WithoutChangeInput): Promise<ApplyStatusResult> {
+export async function recordWithoutChange(
+  log: (row: SyncLogInput) => Promise<unknown>,
+  input: WithoutChangeInput,
+): Promise<ApplyStatusResult> {
   const { claimed } = input;
-  await insertSyncLog(sql, {
+  await log({
     orderCode: input.orderCode,
     paymentId: input.paymentId,
     syncType: 'webhook',

@@ -35,19 +35,36 @@ export async function insertTransitionEvents(
   tx: Db,
   input: { readonly transition: AppliedTransition; readonly syncLogId: string | null },
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for (const draft of eventsForTransition(input.transition)) {
-    const [row] = await tx<{ id: string }[]>`
-      INSERT INTO payment_events (type, order_code, payment_id, sync_log_id, payload)
-      VALUES (${draft.type}, ${input.transition.orderCode}, ${input.transition.paymentId}::bigint,
-              ${input.syncLogId}::bigint, ${tx.json(draft.payload)})
-      RETURNING id::text AS id`;
-    if (!row) {
-      throw new Error('insert into payment_events returned no row');
-    }
-    ids.push(row.id);
+  return insertTransitionsEvents(tx, [input]);
+}
+
+/** The events of many applied transitions, in one statement, in the order given. */
+export async function insertTransitionsEvents(
+  tx: Db,
+  inputs: readonly { readonly transition: AppliedTransition; readonly syncLogId: string | null }[],
+): Promise<string[]> {
+  const rows = inputs.flatMap(({ transition, syncLogId }) =>
+    eventsForTransition(transition).map((draft) => ({ draft, transition, syncLogId })),
+  );
+  if (rows.length === 0) {
+    return [];
   }
-  return ids;
+  const inserted = await tx<{ id: string }[]>`
+    WITH rows AS (
+      INSERT INTO payment_events (type, order_code, payment_id, sync_log_id, payload)
+      SELECT type, order_code, payment_id::bigint, sync_log_id::bigint, payload::jsonb
+      FROM unnest(${rows.map((r) => r.draft.type)}::text[], ${rows.map((r) => r.transition.orderCode)}::text[],
+                  ${rows.map((r) => r.transition.paymentId)}::text[], ${rows.map((r) => r.syncLogId)}::text[],
+                  ${rows.map((r) => JSON.stringify(r.draft.payload))}::text[])
+        WITH ORDINALITY AS u(type, order_code, payment_id, sync_log_id, payload, n)
+      ORDER BY n
+      RETURNING id
+    )
+    SELECT id::text AS id FROM rows ORDER BY rows.id`;
+  if (inserted.length !== rows.length) {
+    throw new Error(`insert into payment_events returned ${inserted.length} of ${rows.length} rows`);
+  }
+  return inserted.map((r) => r.id);
 }
 
 /** Events with an id above `after`, oldest first (GET /events). */

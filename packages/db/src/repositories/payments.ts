@@ -6,7 +6,6 @@
  * Snap retry after a deny, two attempts racing): each has its own payment row. Rows are matched
  * to a transaction only by a transaction_id that Midtrans confirmed (Get Status).
  */
-import type { MismatchKind, PaymentStatus } from '@lunas/core';
 import type { Sql, TransactionSql } from '../client.js';
 
 type Db = Sql | TransactionSql;
@@ -105,7 +104,7 @@ export async function listOrderPayments(db: Db, orderId: string, lock = false): 
  * newest row without one (the shop inserts it before Midtrans assigns an id). Null when every
  * row is bound to another transaction, or there is none.
  */
-export function matchPayment(payments: readonly PaymentRow[], transactionId: string): PaymentRow | null {
+export function matchPayment<P extends PaymentRow>(payments: readonly P[], transactionId: string): P | null {
   return (
     payments.find((p) => p.transactionId === transactionId) ??
     payments.find((p) => p.transactionId === null) ??
@@ -130,70 +129,6 @@ export async function insertLunasPayment(
     throw new Error('insert into order_payments returned no row');
   }
   return row;
-}
-
-export interface PaymentUpdate {
-  readonly paymentId: string;
-  readonly from: PaymentStatus;
-  readonly to: PaymentStatus;
-  /** Confirmed by Get Status. */
-  readonly transactionId: string;
-  readonly midtransOrderId: string;
-  readonly paymentMethod: string | null;
-  readonly grossAmount: string | null;
-  /** Cumulative refunded amount Midtrans reports (kept when null). */
-  readonly refundedAmount: string | null;
-  /** Set when the payment becomes PAID. */
-  readonly paidAt: Date | null;
-}
-
-/**
- * Compare-and-set: moves the payment only if it is still in `from`. Returns false when another
- * writer got there first (the caller then treats the event as stale or duplicate).
- */
-export async function compareAndSetPayment(tx: Db, u: PaymentUpdate): Promise<boolean> {
-  const rows = await tx`
-    UPDATE order_payments SET
-      payment_status    = ${u.to},
-      transaction_id    = COALESCE(transaction_id, ${u.transactionId}),
-      midtrans_order_id = COALESCE(midtrans_order_id, ${u.midtransOrderId}),
-      payment_method    = COALESCE(${u.paymentMethod}, payment_method),
-      gross_amount      = COALESCE(${u.grossAmount}::numeric, gross_amount),
-      refunded_amount   = COALESCE(${u.refundedAmount}::numeric, refunded_amount),
-      paid_at           = CASE WHEN ${u.paidAt}::timestamptz IS NOT NULL THEN ${u.paidAt}::timestamptz ELSE paid_at END,
-      updated_at        = now()
-    WHERE id = ${u.paymentId} AND payment_status = ${u.from}
-    RETURNING id`;
-  return rows.length === 1;
-}
-
-/**
- * Records a confirmed transaction id on a payment whose status does not change (a duplicate or
- * stale answer for a row the shop inserted without one).
- */
-export async function bindTransactionId(
-  tx: Db,
-  paymentId: string,
-  transactionId: string,
-  midtransOrderId: string,
-): Promise<void> {
-  await tx`UPDATE order_payments SET transaction_id = ${transactionId},
-             midtrans_order_id = COALESCE(midtrans_order_id, ${midtransOrderId}), updated_at = now()
-           WHERE id = ${paymentId} AND transaction_id IS NULL`;
-}
-
-/**
- * The order becomes PAID when one of its payments is paid, whatever the others did: from
- * PENDING, or from PAYMENT_REVERSED when another transaction pays after a reversal. Orders in
- * any other status belong to the shop. The change is the shop's function shop_mark_order
- * (migration 0005 installs the one for the builtin table), called in the caller's transaction.
- */
-export async function markOrderPaid(tx: Db, orderId: string, paidAt: Date): Promise<boolean> {
-  const [row] = await tx<{ changed: boolean | null }[]>`
-    SELECT shop_mark_order(o.order_code, 'PAID', ${paidAt}::timestamptz) AS changed
-    FROM orders o WHERE o.id = ${orderId}`;
-  await refreshOrderMirror(tx, orderId, paidAt);
-  return row?.changed === true;
 }
 
 /**
@@ -263,16 +198,4 @@ export async function upsertRefunds(
     changed += rows.length;
   }
   return changed;
-}
-
-/** Puts a payment on the mismatch ledger (keeping mismatch_since while the kind holds), or clears it. */
-export async function setMismatch(db: Db, paymentId: string, kind: MismatchKind | null): Promise<void> {
-  await db`
-    UPDATE order_payments SET
-      mismatch_since = CASE
-        WHEN ${kind}::text IS NULL THEN NULL
-        WHEN mismatch_kind IS NOT DISTINCT FROM ${kind}::text THEN mismatch_since
-        ELSE now() END,
-      mismatch_kind = ${kind}::text
-    WHERE id = ${paymentId} AND mismatch_kind IS DISTINCT FROM ${kind}::text`;
 }

@@ -5,6 +5,7 @@
  */
 import type { MismatchKind } from '@lunas/core';
 import type { Sql, TransactionSql } from '../client.js';
+import { stopPaidWatches } from './payment-batch.js';
 
 export type { MismatchKind } from '@lunas/core';
 
@@ -117,26 +118,9 @@ export async function recordStatusCheck(db: Db, r: StatusCheckRecord): Promise<v
     WHERE id = ${r.paymentId}`;
 }
 
-/**
- * Starts watching a payment that has just been paid: the sweep checks it again after
- * `firstCheckAfterMs`, then on the cadence, until `forMs` from now.
- */
-export async function startPaidWatch(
-  db: Db,
-  paymentId: string,
-  watch: { readonly forMs: number; readonly firstCheckAfterMs: number },
-): Promise<void> {
-  await db`
-    UPDATE order_payments SET
-      watch_until = now() + ${watch.forMs} * interval '1 millisecond',
-      next_check_at = now() + ${Math.min(watch.firstCheckAfterMs, watch.forMs)} * interval '1 millisecond',
-      check_count = 0
-    WHERE id = ${paymentId}`;
-}
-
 /** Ends the watch of a payment that reached a final status. */
 export async function stopPaidWatch(db: Db, paymentId: string): Promise<void> {
-  await db`UPDATE order_payments SET watch_until = NULL WHERE id = ${paymentId} AND watch_until IS NOT NULL`;
+  await stopPaidWatches(db, [paymentId]);
 }
 
 /**
