@@ -181,6 +181,7 @@ function createAdminDeps(config: ApiConfig, redis: Redis, logger: Logger): Admin
       await queueEvents.close().catch(() => undefined);
       eventsRedis.disconnect();
       await reconcileQueue.close().catch(() => undefined);
+      await midtrans.close?.().catch(() => undefined);
       await sql.end({ timeout: 5 });
     },
   };

@@ -125,6 +125,7 @@ export function createWorkerDeps(config: WorkerConfig, logger: Logger): WorkerDe
         await Promise.all(
           [queues.notifications, queues.reconcile, queues.sweep, queues.alerts].map(async (q) => q?.close()),
         );
+        await midtrans.client.close?.().catch(() => undefined);
         await sql.end({ timeout: 5 });
         consumerRedis.disconnect();
         redis.disconnect();

@@ -33,5 +33,10 @@ export function createFleetMidtrans(deps: {
     circuitCooldownMs: config.MIDTRANS_CIRCUIT_COOLDOWN_MS,
     logger: deps.logger.child({ component: 'midtrans' }),
   });
-  return { client: deps.observe ? deps.observe(fleet.client) : fleet.client, circuit: fleet.circuit };
+  const client = deps.observe ? deps.observe(fleet.client) : fleet.client;
+  // The observer wraps getStatus; closing reaches the client's own connections.
+  return {
+    client: { ...client, close: () => fleet.client.close?.() ?? Promise.resolve() },
+    circuit: fleet.circuit,
+  };
 }

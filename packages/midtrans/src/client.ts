@@ -10,10 +10,11 @@
  * monkey-patched getCoreApiBaseUrl), does not URL-encode ids (status('a#b') asks for /v2/a),
  * has no per-call timeout or AbortSignal, reports 404 as a number or a string depending on
  * where Midtrans put it, and ships no types. Get Status is one GET with Basic auth
- * (midtrans-protocol.md §6.1); a typed fetch makes each of those explicit and testable.
+ * (docs/midtrans.md, "Get Status"); a typed fetch makes each of those explicit and testable.
  *
  * The server key is only ever put in the Authorization header; it is never logged.
  */
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { CallPriority, RateLimiter } from './rate-limiter.js';
 import { classifyStatusResponse, type StatusResult } from './status-response.js';
@@ -42,8 +43,13 @@ export interface MidtransClientOptions {
   readonly rateLimiter: RateLimiter;
   readonly circuit: CircuitBreaker;
   readonly logger: MidtransClientLogger;
-  /** Injected for tests; the global fetch otherwise. */
+  /** Injected for tests; otherwise undici's fetch over the client's own keep-alive agent. */
   readonly fetch?: typeof fetch;
+  /**
+   * Most connections the client keeps open to Midtrans (default 64). Concurrent calls share
+   * them; idle ones stay open for the next call instead of a new TCP and TLS handshake each.
+   */
+  readonly connections?: number;
 }
 
 export interface MidtransClient {
@@ -52,14 +58,30 @@ export interface MidtransClient {
    * (default) is served ahead of 'background' (sweep) calls by the fleet-wide rate limit.
    */
   getStatus(id: string, options?: { signal?: AbortSignal; priority?: CallPriority }): Promise<StatusResult>;
+  /** Closes the client's connections (at shutdown). */
+  close?(): Promise<void>;
 }
 
 export function createMidtransClient(options: MidtransClientOptions): MidtransClient {
-  const doFetch = options.fetch ?? fetch;
+  // One keep-alive agent per client (one client per process): every Get Status of the process,
+  // however many run at once, goes through its pool of connections.
+  const agent = options.fetch
+    ? null
+    : new Agent({
+        connections: options.connections ?? 64,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+      });
+  const doFetch: typeof fetch =
+    options.fetch ??
+    (async (url, init) => await undiciFetch(url as string, { ...(init as object), dispatcher: agent! }));
   const authorization = `Basic ${Buffer.from(`${options.serverKey}:`).toString('base64')}`;
   const { logger, circuit } = options;
 
   return {
+    async close() {
+      await agent?.close();
+    },
     async getStatus(id, callOptions = {}) {
       // 1. Circuit.
       const permit = await circuit.allow();

@@ -3,9 +3,9 @@
  * returns one member of a typed union, so every caller handles every case exhaustively.
  *
  * Midtrans signals errors twice: by the HTTP status and by `status_code` in the body. The
- * official clients fail on either ≥ 400 except 407 (see midtrans-protocol.md §7), so both are
- * read here, the body first: an unknown order may come as HTTP 200 with a "404" body
- * (UNCONFIRMED, §6.1/§10), and we treat that exactly like HTTP 404.
+ * official clients fail on either ≥ 400 except 407 (docs/midtrans.md, "Get Status"), so both
+ * are read here, the body first: an unknown order may come as HTTP 200 with a "404" body
+ * (UNCONFIRMED), and we treat that exactly like HTTP 404.
  */
 import { z } from 'zod';
 import { notificationSchema, type MidtransNotification } from './notification.js';
