@@ -55,4 +55,16 @@ describe('ops/prometheus/alerts.yml', () => {
       }
     }
   });
+
+  it('warns before Redis fills, and never divides by an unlimited (0) maxmemory', () => {
+    const high = rules.find((r) => r.alert === 'LunasRedisMemoryHigh');
+    expect(high?.expr).toContain('lunas_redis_used_memory_bytes');
+    expect(high?.expr).toContain('lunas_redis_maxmemory_bytes > 0');
+    const [, threshold] = /\)\s*>\s*(0\.\d+)\s*$/.exec(high?.expr ?? '') ?? [];
+    expect(Number(threshold)).toBeGreaterThan(0);
+    expect(Number(threshold)).toBeLessThan(1);
+    expect(high?.for).toBeTruthy();
+    const unlimited = rules.find((r) => r.alert === 'LunasRedisNoMaxmemory');
+    expect(unlimited?.expr).toMatch(/lunas_redis_maxmemory_bytes\)\s*==\s*0/);
+  });
 });

@@ -67,8 +67,13 @@ export const apiEnvSchema = z
     NOTIFICATION_ATTEMPTS: int(1, 100).default(NOTIFICATION_RETRY_DEFAULTS.attempts),
     /** First retry delay of a notification job; each retry doubles it. */
     NOTIFICATION_BACKOFF_MS: int(10, 3_600_000).default(NOTIFICATION_RETRY_DEFAULTS.backoffMs),
-    /** Completed notification jobs are kept this long, so a redelivery is refused by its job id. */
-    COMPLETED_JOB_TTL_S: int(60, 30 * 24 * 3600).default(NOTIFICATION_RETRY_DEFAULTS.keepCompletedSeconds),
+    /**
+     * Completed notification jobs are kept at most this long (and never more than the newest
+     * NOTIFICATION_RETRY_DEFAULTS.keepCompletedCount, so their memory is bounded at any rate): a
+     * kept job refuses a redelivery by its id and is what replay finds after a database restore.
+     * Up to 7 days; a redelivery after it is harmless (docs/decisions/0016-notification-retention.md).
+     */
+    COMPLETED_JOB_TTL_S: int(60, 7 * 24 * 3600).default(NOTIFICATION_RETRY_DEFAULTS.keepCompletedSeconds),
     /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). Not recommended. */
     REDIS_ALLOW_EVICTION: z
       .enum(['true', 'false'])

@@ -4,8 +4,10 @@
  * What is in the window comes from two places, so it still works when the shop's database was
  * restored from a backup that predates the payments:
  *   - the notifications Lunas stored: the notification jobs Redis keeps (completed ones for
- *     COMPLETED_JOB_TTL_S, 7 days by default; failed ones until handled), by receipt time, and
- *     the audit rows (core_payment_sync_logs) in the window;
+ *     COMPLETED_JOB_TTL_S, 24 hours by default, and at most the newest 100,000, so at 1,000/s
+ *     about 100 s; failed ones until handled), by receipt time, of which one replay reads the
+ *     newest REPLAY_MAX_STORED_JOBS per state; and the audit rows (core_payment_sync_logs) in
+ *     the window (docs/decisions/0016-notification-retention.md);
  *   - the payment rows and orders of the window (created or updated in it).
  * Every payment found is then asked about with a fresh Get Status; nothing stored is trusted.
  *

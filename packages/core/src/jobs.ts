@@ -90,28 +90,48 @@ export function notificationJobId(identity: NotificationIdentity): string {
  * Default retry policy of a notification job. Exponential backoff doubles from `backoffMs`;
  * with 13 attempts and 1 s the retries wait 1+2+…+2048 s ≈ 68 minutes in all, so a payment row
  * that the shop commits up to an hour late is still matched (sooner, through the fast path).
+ *
+ * Completed jobs are kept for a day but never more than the newest 100,000, so the memory they
+ * take is bounded whatever the rate (about 0.2 GiB: docs/decisions/0016-notification-retention.md).
  */
 export const NOTIFICATION_RETRY_DEFAULTS = {
   attempts: 13,
   backoffMs: 1_000,
-  keepCompletedSeconds: 7 * 24 * 3600,
+  keepCompletedSeconds: 24 * 3600,
+  keepCompletedCount: 100_000,
 } as const;
 
 export interface NotificationRetryPolicy {
   readonly attempts: number;
   readonly backoffMs: number;
-  /** Completed jobs are kept this long so that a redelivery is refused by its job id. */
+  /**
+   * Completed jobs are kept at most this long. While a job is waiting, active or delayed a
+   * redelivery is refused by its job id whatever this is; a kept completed job also refuses it,
+   * and gives replay its stored notifications. A redelivery after that is a new job, which the
+   * state machine records as a duplicate.
+   */
   readonly keepCompletedSeconds: number;
+  /** And at most this many completed jobs, the newest (default NOTIFICATION_RETRY_DEFAULTS). */
+  readonly keepCompletedCount?: number | undefined;
 }
 
-/** BullMQ job options of a notification job. Failed jobs are kept: they are the dead letters. */
+/**
+ * BullMQ job options of a notification job. Failed jobs are kept: they are the dead letters;
+ * each keeps the stack trace of its last attempt only (13 traces made a dead letter ~8× larger).
+ * Completed ones are pruned by BullMQ when a job completes: those older than the age (at most
+ * 1,000 per completion), then all beyond the count (the newest kept), in the same script.
+ */
 export function notificationJobOptions(jobId: string, policy: NotificationRetryPolicy) {
   return {
     jobId,
     attempts: policy.attempts,
     backoff: { type: 'exponential', delay: policy.backoffMs },
-    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnComplete: {
+      age: policy.keepCompletedSeconds,
+      count: policy.keepCompletedCount ?? NOTIFICATION_RETRY_DEFAULTS.keepCompletedCount,
+    },
     removeOnFail: false,
+    stackTraceLimit: 1,
   } as const;
 }
 

@@ -8,6 +8,7 @@
  */
 import { withTimeout } from '@lunas/core';
 import type { Queue } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -116,14 +117,31 @@ const DEPTH_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized'] a
  * With `cacheMs` > 0 the counts are reused for that long, and scrapes that arrive while a read
  * is under way share it (one computation, however many scrapers). A Redis error leaves the
  * gauge unset for that scrape (the series disappears), which `absent()`-style alerts can catch.
+ *
+ * It also registers the memory gauges of the Redis the queues live on (registerRedisMemory,
+ * read on the connection the first queue was given, with the same cache; none if it was given
+ * connection options rather than a client), unless `redisMemory` is false.
  */
 export function registerQueueDepth(
   metrics: LunasMetrics,
   queues: readonly Queue[],
-  options: { readonly cacheMs?: number; readonly now?: () => number } = {},
+  options: {
+    readonly cacheMs?: number;
+    readonly now?: () => number;
+    readonly redisMemory?: boolean;
+  } = {},
 ): void {
   const cacheMs = options.cacheMs ?? 0;
   const now = options.now ?? Date.now;
+  if (options.redisMemory ?? true) {
+    const first = queues[0] as { readonly opts?: { readonly connection?: unknown } } | undefined;
+    const connection = first?.opts?.connection;
+    const client =
+      typeof (connection as { info?: unknown } | undefined)?.info === 'function'
+        ? (connection as RedisInfoClient)
+        : null;
+    registerRedisMemory(metrics, client ? () => client : null, { cacheMs, now });
+  }
   type Counts = { readonly name: string; readonly counts: Record<string, number> | null }[];
   let cached: { readonly at: number; readonly counts: Promise<Counts> } | null = null;
   const read = (): Promise<Counts> =>
@@ -157,6 +175,121 @@ export function registerQueueDepth(
       }
     },
   });
+}
+
+/** What the Redis memory gauges read: an ioredis client, or a Cluster (each master is read). */
+export type RedisInfoClient = Pick<Redis, 'info'> | Cluster;
+
+export interface RedisMemory {
+  /** INFO memory used_memory: bytes the allocator holds for data and overhead. */
+  readonly used: number;
+  /** INFO memory maxmemory; 0 means no limit. */
+  readonly max: number;
+}
+
+/** used_memory and maxmemory from the text of INFO memory; null if either is missing. */
+export function parseInfoMemory(info: string): RedisMemory | null {
+  const field = (name: string): number | null => {
+    const match = new RegExp(`^${name}:(\\d+)\\s*$`, 'm').exec(info);
+    return match ? Number(match[1]) : null;
+  };
+  const used = field('used_memory');
+  const max = field('maxmemory');
+  return used === null || max === null ? null : { used, max };
+}
+
+/** The fuller node: highest used/max, or highest used where no node has a limit. */
+function fullest(nodes: readonly RedisMemory[]): RedisMemory | null {
+  const fill = (m: RedisMemory) => (m.max > 0 ? m.used / m.max : -1 / (1 + m.used));
+  return nodes.reduce<RedisMemory | null>(
+    (best, m) => (best === null || fill(m) > fill(best) ? m : best),
+    null,
+  );
+}
+
+async function readRedisMemory(client: RedisInfoClient): Promise<RedisMemory | null> {
+  if ('isCluster' in client && client.isCluster) {
+    const masters = client.nodes('master');
+    const read = await Promise.all(masters.map(async (node) => parseInfoMemory(await node.info('memory'))));
+    return fullest(read.filter((m): m is RedisMemory => m !== null));
+  }
+  return parseInfoMemory(await client.info('memory'));
+}
+
+/**
+ * lunas_redis_used_memory_bytes and lunas_redis_maxmemory_bytes (0: no limit), from INFO memory
+ * when Prometheus scrapes, bounded by `timeoutMs` and cached for `cacheMs` (one read shared by
+ * both gauges and by concurrent scrapes). In a Redis Cluster they report the master that is
+ * fullest (Lunas keeps all its keys in one slot, so that is the one that holds the queues). A
+ * failed or slow read keeps the last values and counts lunas_redis_memory_scrape_errors_total;
+ * before the first read both are 0. `client` null: the gauges exist and stay 0.
+ */
+export function registerRedisMemory(
+  metrics: LunasMetrics,
+  client: (() => RedisInfoClient | Promise<RedisInfoClient>) | null,
+  options: { readonly cacheMs?: number; readonly timeoutMs?: number; readonly now?: () => number } = {},
+): void {
+  const cacheMs = options.cacheMs ?? 0;
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const now = options.now ?? Date.now;
+  const scrapeErrors = new Counter({
+    name: 'lunas_redis_memory_scrape_errors_total',
+    help: 'Scrapes whose INFO memory failed or timed out (the previous values were served)',
+    registers: [metrics.registry],
+    async collect() {
+      await current();
+    },
+  });
+  let last: RedisMemory | null = null;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let inflight: Promise<RedisMemory | null> | null = null;
+  const current = (): Promise<RedisMemory | null> => {
+    if (!client || (last && now() - readAt < cacheMs)) {
+      return Promise.resolve(last);
+    }
+    // A read under way is shared (both gauges of one scrape, and concurrent scrapes).
+    inflight ??= withTimeout(
+      Promise.resolve().then(client).then(readRedisMemory),
+      timeoutMs,
+      'INFO memory timed out',
+    )
+      .then((memory) => {
+        if (!memory) {
+          throw new Error('INFO memory without used_memory or maxmemory');
+        }
+        last = memory;
+        readAt = now();
+        return memory;
+      })
+      .catch(() => {
+        scrapeErrors.inc();
+        return last;
+      })
+      .finally(() => {
+        inflight = null;
+      });
+    return inflight;
+  };
+  const gauge = (name: string, help: string, pick: (m: RedisMemory) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      async collect() {
+        const memory = await current();
+        this.set(memory ? pick(memory) : 0);
+      },
+    });
+  gauge(
+    'lunas_redis_used_memory_bytes',
+    'Redis used_memory (INFO memory), read at scrape time',
+    (m) => m.used,
+  );
+  gauge(
+    'lunas_redis_maxmemory_bytes',
+    'Redis maxmemory (INFO memory), read at scrape time; 0 means no limit',
+    (m) => m.max,
+  );
 }
 
 export interface PaymentHealthCounts {
