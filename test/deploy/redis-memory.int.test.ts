@@ -1,11 +1,12 @@
 /**
  * Redis memory is bounded and known (docs/decisions/0016-notification-retention.md), against
- * real Redis: the memory gauges the API serves, and the retention of notification jobs.
+ * real Redis: the memory gauges (the API serves them: admin-security.int.test.ts), and the
+ * retention of notification jobs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { JOBS, notificationJobId, notificationJobOptions, QUEUES } from '@lunas/core';
-import { createMetrics, registerQueueDepth, registerRedisMemory } from '@lunas/runtime';
+import { createMetrics, registerRedisMemory } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,22 +50,6 @@ describe('lunas_redis_used_memory_bytes and lunas_redis_maxmemory_bytes', () => 
     expect(used ?? 0).toBeLessThan(Math.max(before.used, after.used) * 2);
     const [, configured] = (await redis.call('CONFIG', 'GET', 'maxmemory')) as [string, string];
     expect(sample(text, 'lunas_redis_maxmemory_bytes')).toBe(Number(configured));
-  });
-
-  it('is what the API registers with its queue depth (the queue connection)', async () => {
-    const prefix = testPrefix('redismem');
-    const queue = new Queue(QUEUES.notifications, { connection: redis, prefix });
-    try {
-      const metrics = createMetrics({ role: 'api', defaultMetrics: false });
-      registerQueueDepth(metrics, [queue], { cacheMs: 5_000 });
-      const text = await metrics.render();
-      expect(sample(text, 'lunas_redis_used_memory_bytes')).toBeGreaterThan(0);
-      expect(sample(text, 'lunas_redis_maxmemory_bytes')).not.toBeNull();
-      expect(text).toContain('lunas_queue_jobs{queue="payment-notifications",state="waiting",role="api"} 0');
-    } finally {
-      await queue.close();
-      await deletePrefix(prefix);
-    }
   });
 
   describe('against a Redis with a memory limit', () => {

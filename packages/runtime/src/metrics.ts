@@ -117,10 +117,6 @@ const DEPTH_STATES = ['waiting', 'delayed', 'active', 'failed', 'prioritized'] a
  * With `cacheMs` > 0 the counts are reused for that long, and scrapes that arrive while a read
  * is under way share it (one computation, however many scrapers). A Redis error leaves the
  * gauge unset for that scrape (the series disappears), which `absent()`-style alerts can catch.
- *
- * It also registers the memory gauges of the Redis the queues live on (registerRedisMemory,
- * read on the connection the first queue was given, with the same cache; none if it was given
- * connection options rather than a client), unless `redisMemory` is false.
  */
 export function registerQueueDepth(
   metrics: LunasMetrics,
@@ -128,20 +124,10 @@ export function registerQueueDepth(
   options: {
     readonly cacheMs?: number;
     readonly now?: () => number;
-    readonly redisMemory?: boolean;
   } = {},
 ): void {
   const cacheMs = options.cacheMs ?? 0;
   const now = options.now ?? Date.now;
-  if (options.redisMemory ?? true) {
-    const first = queues[0] as { readonly opts?: { readonly connection?: unknown } } | undefined;
-    const connection = first?.opts?.connection;
-    const client =
-      typeof (connection as { info?: unknown } | undefined)?.info === 'function'
-        ? (connection as RedisInfoClient)
-        : null;
-    registerRedisMemory(metrics, client ? () => client : null, { cacheMs, now });
-  }
   type Counts = { readonly name: string; readonly counts: Record<string, number> | null }[];
   let cached: { readonly at: number; readonly counts: Promise<Counts> } | null = null;
   const read = (): Promise<Counts> =>

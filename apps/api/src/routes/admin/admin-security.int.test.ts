@@ -201,6 +201,9 @@ describe('admin access', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
     expect(response.body).toContain('lunas_queue_jobs{queue="payment-notifications",state="waiting"');
+    // Redis memory against its limit, for the alert that fires before Redis fills.
+    expect(response.body).toMatch(/^lunas_redis_used_memory_bytes\{role="api"\} [1-9]\d*$/m);
+    expect(response.body).toMatch(/^lunas_redis_maxmemory_bytes\{role="api"\} \d+$/m);
     expect(response.body).not.toContain('OPS-CSRF-1');
     expect(response.body).not.toContain('150000');
   });

@@ -10,6 +10,7 @@ import {
   createPaymentEventSubscriber,
   registerPaymentHealth,
   registerQueueDepth,
+  registerRedisMemory,
   type LunasMetrics,
   type Logger,
   type PaymentEventSubscriber,
@@ -51,6 +52,9 @@ export function createOpsDeps(input: CreateOpsDepsInput): OpsDeps {
   const queues = [input.notificationQueue, ...(input.admin ? [input.admin.reconcileQueue] : []), ...own];
   // Cached for 5 s and shared by concurrent scrapes: a scrape storm costs one read per queue.
   registerQueueDepth(metrics, queues, { cacheMs: 5_000 });
+  // Redis memory against its limit (the alert that fires before Redis fills): the API's Redis
+  // is the one whose 200 fails when it is full.
+  registerRedisMemory(metrics, () => redis, { cacheMs: 5_000 });
   const admin = input.admin;
   if (admin) {
     registerPaymentHealth(metrics, () => countPaymentHealth(admin.sql, input.stuckAfterMinutes));
