@@ -113,7 +113,7 @@ export function scalingSvg(
       `<line x1="${lx}" x2="${lx + 22}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${lx + 28}" y="${legendY + 4}">WORKER_CONCURRENCY=${c}</text>`,
     );
-    lx += 190;
+    lx += 230;
   });
   lx = MARGIN.left;
   baselines.forEach((base, i) => {
@@ -121,7 +121,7 @@ export function scalingSvg(
       `<line x1="${lx}" x2="${lx + 22}" y1="${legendY + 18}" y2="${legendY + 18}" stroke="#444" stroke-dasharray="${i === 0 ? '6 4' : '2 3'}"/>`,
       `<text x="${lx + 28}" y="${legendY + 22}">${esc(base.label)} (${Math.round(base.rate)}/s)</text>`,
     );
-    lx += 230;
+    lx += 260;
   });
   out.push('</svg>');
   return `${out.filter((s) => s !== '').join('\n')}\n`;

@@ -246,12 +246,16 @@ export class CpuSampler {
     this.startedAt = performance.now();
   }
 
-  /** Each group's share of the machine's cores over the window, in %, plus the whole machine. */
-  async stop(cores: number): Promise<Record<string, number>> {
+  /**
+   * Each group's share of the machine's cores over the window, in % (plus everything else and
+   * the whole machine), and each group's CPU seconds.
+   */
+  async stop(cores: number): Promise<{ shares: Record<string, number>; cpuSeconds: Record<string, number> }> {
     const wallTicks = ((performance.now() - this.startedAt) / 1000) * TICKS_PER_SECOND * cores;
     const groups = await this.groups();
     const seen = new Set<number>();
     const shares: Record<string, number> = {};
+    const cpuSeconds: Record<string, number> = {};
     for (const [name, pids] of Object.entries(groups)) {
       let ticks = 0;
       for (const pid of pids) {
@@ -265,12 +269,13 @@ export class CpuSampler {
         }
       }
       shares[name] = round1((100 * ticks) / wallTicks);
+      cpuSeconds[name] = ticks / TICKS_PER_SECOND;
     }
     const machine = round1((100 * (machineBusyTicks() - this.machineBefore)) / wallTicks);
     // Everything else on the machine (other work sharing it), and the whole machine.
     shares.other = round1(Math.max(0, machine - Object.values(shares).reduce((a, b) => a + b, 0)));
     shares.machine = machine;
-    return shares;
+    return { shares, cpuSeconds };
   }
 }
 

@@ -60,7 +60,7 @@ const { values } = parseArgs({
 });
 const SCALING = values.scaling || values.sweep;
 const list = (flag: string | undefined, fallback: string) => (flag ?? fallback).split(',').map(Number);
-const N = Number(values.orders ?? (SCALING ? '1000' : '2000'));
+const N = Number(values.orders ?? (SCALING ? '600' : '2000'));
 const WORKERS = list(values.workers, SCALING ? '1,2,4' : '1');
 const CONCURRENCY = list(values.concurrency, SCALING ? '8,32,64' : '8,32');
 const BATCH = list(values.batch, SCALING ? '1,16,64' : '1,64');
@@ -82,6 +82,8 @@ interface Row {
   /** Most connections to the bench database seen while the variant ran (workers and bench). */
   peakConnections?: number;
   cpu?: Record<string, number>;
+  /** CPU time each group spent per notification, ms (machine-share independent). */
+  cpuMsPerNotification?: Record<string, number>;
 }
 
 const db = await createTestDatabase('bench_worker');
@@ -128,6 +130,18 @@ function cpuGroups(workerPids: readonly number[]): () => Promise<ProcessGroups> 
   };
 }
 
+function cpuFigures(cpu: Awaited<ReturnType<CpuSampler['stop']>>): Pick<Row, 'cpu' | 'cpuMsPerNotification'> {
+  return {
+    cpu: cpu.shares,
+    cpuMsPerNotification: Object.fromEntries(
+      Object.entries(cpu.cpuSeconds).map(([name, seconds]) => [
+        name,
+        Math.round((seconds * 10_000) / N) / 10,
+      ]),
+    ),
+  };
+}
+
 async function maxSyncLogId(): Promise<string> {
   const [row] = await db.sql<
     { id: string }[]
@@ -135,7 +149,7 @@ async function maxSyncLogId(): Promise<string> {
   return row?.id ?? '0';
 }
 
-async function runBare(connections: number, index: number): Promise<Row> {
+async function runBare(connections: number, index: number, label = ''): Promise<Row> {
   const rows = await settledFixture(db.sql, sim, SERVER_KEY, `BB${index}-`, N);
   const bare = await openBare(db.url, connections);
   const sampler = new CpuSampler(cpuGroups([]));
@@ -144,13 +158,13 @@ async function runBare(connections: number, index: number): Promise<Row> {
     const seconds = await bare.run(rows);
     const cpu = await sampler.stop(CORES);
     return {
-      variant: `bare K=${connections}`,
+      ...cpuFigures(cpu),
+      variant: `bare K=${connections}${label}`,
       workers: null,
       concurrency: null,
       batch: null,
       connections,
       'notifications/s': Math.round(N / seconds),
-      cpu,
     };
   } finally {
     await bare.end();
@@ -265,10 +279,10 @@ async function runWorkers(workers: number, concurrency: number, batch: number, i
     const cpu = await sampler.stop(CORES);
     return {
       ...shape,
+      ...cpuFigures(cpu),
       'notifications/s': Math.round(N / ((all - first) / 1000)),
       fromResumePerS: Math.round(N / ((all - resumedAt) / 1000)),
       peakConnections,
-      cpu,
     };
   } finally {
     await stopWorkers(children);
@@ -278,7 +292,7 @@ async function runWorkers(workers: number, concurrency: number, batch: number, i
 }
 
 function printTable(rows: readonly Row[]): void {
-  const bares = rows.filter((r) => r.connections !== null);
+  const bares = rows.filter((r) => r.connections !== null && !r.variant.endsWith('(end)'));
   console.table(
     rows.map((r) => {
       const rate = r['notifications/s'];
@@ -294,6 +308,12 @@ function printTable(rows: readonly Row[]): void {
     }),
   );
   console.log(`CPU: share of ${CORES} cores over each variant's run (100 % = every core busy).`);
+  console.table(
+    rows
+      .filter((r) => r.cpuMsPerNotification)
+      .map((r) => ({ variant: r.variant, ...r.cpuMsPerNotification })),
+  );
+  console.log('CPU ms per notification, by process group.');
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -317,6 +337,11 @@ try {
         console.log(`${row.variant}: ${row['notifications/s'] ?? row.skipped}${row.skipped ? '' : '/s'}`);
       }
     }
+  }
+  // The baseline again at the end: how far the shared machine drifted while the grid ran.
+  for (const [i, k] of BARE.entries()) {
+    results.push(await runBare(k, BARE.length + i, ' (end)'));
+    console.log(`${results.at(-1)!.variant}: ${results.at(-1)!['notifications/s']}/s`);
   }
   printTable(results);
   const bestBare = Math.max(
@@ -344,11 +369,11 @@ try {
           : [],
       ),
       results
-        .filter((r) => r.connections !== null)
+        .filter((r) => r.connections !== null && !r.variant.endsWith('(end)'))
         .map((r) => ({ label: r.variant, rate: r['notifications/s'] ?? 0 })),
       { workers: WORKERS, concurrencies: CONCURRENCY, batches: BATCH },
       results.some((r) => r.skipped)
-        ? 'A missing point was skipped: its worker pools would not fit in max_connections (see the JSON).'
+        ? 'A missing point was skipped: its worker pools would not fit in the free Postgres connections (see the JSON).'
         : '',
     );
     const svgFile = `${REPO_ROOT}bench/results/worker-scaling-${stamp}.svg`;
