@@ -223,6 +223,7 @@ async function stopWorkers(children: readonly ChildProcess[]): Promise<void> {
 async function awaitApplied(
   base: string,
   resumedAt: number,
+  children: readonly ChildProcess[],
 ): Promise<{ first: number; all: number; peakConnections: number }> {
   let first = 0;
   let peakConnections = 0;
@@ -245,6 +246,12 @@ async function awaitApplied(
     }
     if ((row?.decided ?? 0) > applied) {
       throw new Error(`${(row?.decided ?? 0) - applied} notifications were decided but not applied`);
+    }
+    const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
+    if (dead) {
+      throw new Error(
+        `a worker exited (${dead.exitCode ?? dead.signalCode}) with ${applied} of ${N} applied`,
+      );
     }
     if (now - resumedAt > TIMEOUT_MS) {
       throw new Error(`only ${applied} of ${N} applied after ${TIMEOUT_MS / 1000} s`);
@@ -275,7 +282,7 @@ async function runWorkers(workers: number, concurrency: number, batch: number, i
     await sampler.start();
     const resumedAt = performance.now();
     await paused.queue.resume();
-    const { first, all, peakConnections } = await awaitApplied(base, resumedAt);
+    const { first, all, peakConnections } = await awaitApplied(base, resumedAt, children);
     const cpu = await sampler.stop(CORES);
     return {
       ...shape,
