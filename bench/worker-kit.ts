@@ -156,8 +156,12 @@ async function bareApply(sql: Sql, row: FixtureRow): Promise<void> {
 }
 
 /** A process from sources (RUN_SOURCES), its stderr passed through. */
-export function spawnFromSources(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...RUN_SOURCES, entry], {
+export function spawnFromSources(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, ...RUN_SOURCES, entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -56,6 +56,8 @@ const { values } = parseArgs({
     'batch-wait-ms': { type: 'string', default: '5' },
     'bare-connections': { type: 'string', default: '8,32' },
     'timeout-s': { type: 'string', default: '180' },
+    /** Write a V8 CPU profile of each worker process under bench/results/profiles/. */
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const SCALING = values.scaling || values.sweep;
@@ -180,24 +182,28 @@ function startWorkers(
   return Promise.all(
     Array.from({ length: count }, async () => {
       const port = await freePort();
-      const child = spawnFromSources('apps/worker/src/main.ts', {
-        DATABASE_URL: db.url,
-        REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        MIDTRANS_SERVER_KEY: SERVER_KEY,
-        MIDTRANS_API_BASE_URL: simUrl,
-        MIGRATE_ON_START: 'false',
-        METRICS_PORT: String(port),
-        METRICS_HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        WORKER_CONCURRENCY: String(concurrency),
-        NOTIFICATION_BATCH_MAX: String(batch),
-        NOTIFICATION_BATCH_WAIT_MS: String(values['batch-wait-ms']),
-        // Confirmations only: no sweep, no stuck-payment check, no Midtrans rate limit.
-        RECONCILE_ENABLED: 'false',
-        ALERT_STUCK_CHECK_MS: '0',
-        MIDTRANS_RATE_LIMIT: '1000000',
-      });
+      const child = spawnFromSources(
+        'apps/worker/src/main.ts',
+        {
+          DATABASE_URL: db.url,
+          REDIS_URL,
+          QUEUE_PREFIX: prefix,
+          MIDTRANS_SERVER_KEY: SERVER_KEY,
+          MIDTRANS_API_BASE_URL: simUrl,
+          MIGRATE_ON_START: 'false',
+          METRICS_PORT: String(port),
+          METRICS_HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          WORKER_CONCURRENCY: String(concurrency),
+          NOTIFICATION_BATCH_MAX: String(batch),
+          NOTIFICATION_BATCH_WAIT_MS: String(values['batch-wait-ms']),
+          // Confirmations only: no sweep, no stuck-payment check, no Midtrans rate limit.
+          RECONCILE_ENABLED: 'false',
+          ALERT_STUCK_CHECK_MS: '0',
+          MIDTRANS_RATE_LIMIT: '1000000',
+        },
+        values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${REPO_ROOT}/bench/results/profiles`] : [],
+      );
       await waitHttp(`http://127.0.0.1:${port}/readyz`);
       return child;
     }),

@@ -109,7 +109,7 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
         await circuit.onFailure(permit.probe, { reason: result.reason, httpStatus: result.httpStatus });
       } else {
         // Any answer Midtrans meant (even 401/404) shows the API is up.
-        await circuit.onSuccess();
+        await circuit.onSuccess(permit);
       }
       if (result.kind === 'unauthorized') {
         // Alert level: every call will fail the same way until someone fixes the key.

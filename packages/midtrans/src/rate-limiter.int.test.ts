@@ -89,8 +89,9 @@ describe('Redis circuit breaker', () => {
     for (let i = 0; i < 2; i += 1) {
       await circuit.onFailure(false);
     }
-    expect(await circuit.allow()).toEqual({ allowed: true, probe: false });
-    await circuit.onSuccess(); // a success resets the count
+    const seen = await circuit.allow();
+    expect(seen).toEqual({ allowed: true, probe: false, clean: false });
+    await circuit.onSuccess(seen); // a success that saw the failures resets the count
     for (let i = 0; i < 3; i += 1) {
       await circuit.onFailure(false);
     }
@@ -102,10 +103,43 @@ describe('Redis circuit breaker', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       permit = await other.allow();
     }
-    expect(permit).toEqual({ allowed: true, probe: true });
+    expect(permit).toEqual({ allowed: true, probe: true, clean: false });
     // Only one probe at a time.
     expect(await circuit.allow()).toMatchObject({ allowed: false });
-    await other.onSuccess();
-    expect(await circuit.allow()).toEqual({ allowed: true, probe: false });
+    await other.onSuccess(permit);
+    expect(await circuit.allow()).toEqual({ allowed: true, probe: false, clean: true });
+  });
+
+  it('costs a clean success no write, and runs its scripts again after Redis lost them (NOSCRIPT)', async () => {
+    const k = key('clean');
+    keys.push(k);
+    const circuit = createRedisCircuitBreaker({
+      redis,
+      key: k,
+      threshold: 2,
+      cooldownMs: 60_000,
+      probeLeaseMs: 1_000,
+      logger: silent,
+    });
+    const clean = await circuit.allow();
+    expect(clean).toEqual({ allowed: true, probe: false, clean: true });
+    // A marker in the hash: a success that went to Redis would delete it.
+    await redis.hset(k, 'marker', '1');
+    await circuit.onSuccess(clean);
+    expect(await redis.hget(k, 'marker')).toBe('1');
+    await redis.del(k);
+    // A restarted or failed-over Redis has no scripts: EVALSHA fails, the script is sent whole.
+    await redis.script('FLUSH');
+    await circuit.onFailure(false);
+    await circuit.onFailure(false);
+    expect(await circuit.allow()).toMatchObject({ allowed: false });
+    await redis.script('FLUSH');
+    const limiter = createRedisRateLimiter({
+      redis,
+      key: key('noscript'),
+      ratePerSecond: 1_000,
+      maxWaitMs: 1_000,
+    });
+    expect(await limiter.acquire()).not.toBeNull();
   });
 });

@@ -7,15 +7,43 @@
  * The clock is Redis's TIME, so processes with skewed clocks still share one schedule.
  */
 
+import { createHash } from 'node:crypto';
+
 /** The slice of an ioredis client this needs (kept structural: no driver dependency here). */
 export interface ScriptRedis {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha?(sha1: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/**
+ * A Lua script run by its SHA1 (EVALSHA), sent whole only when Redis does not have it yet
+ * (NOSCRIPT: a restarted or failed-over Redis). Sending the text on every call (EVAL) costs a
+ * few hundred bytes and a hash on both sides for each Get Status; this is what ioredis's
+ * defineCommand does, for any client of the ScriptRedis shape.
+ */
+export function luaScript(
+  source: string,
+): (redis: ScriptRedis, numKeys: number, ...args: (string | number)[]) => Promise<unknown> {
+  const sha1 = createHash('sha1').update(source).digest('hex');
+  return async (redis, numKeys, ...args) => {
+    if (!redis.evalsha) {
+      return redis.eval(source, numKeys, ...args);
+    }
+    try {
+      return await redis.evalsha(sha1, numKeys, ...args);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+        return redis.eval(source, numKeys, ...args);
+      }
+      throw error;
+    }
+  };
 }
 
 // KEYS[1] tat key; ARGV[1] interval µs; ARGV[2] max wait µs.
 // Returns the µs to wait before the reserved slot, or -1 when that would exceed the max wait
 // (nothing is reserved then: the caller backs off instead of queueing forever).
-const RESERVE = `
+const RESERVE = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
@@ -25,7 +53,7 @@ local wait = tat - now
 if wait > tonumber(ARGV[2]) then return -1 end
 redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.ceil((wait + interval) / 1000) + 1000)
 return wait
-`;
+`);
 
 /**
  * Who asks. A confirmation (a notification about to change a payment, or a person pressing
@@ -72,7 +100,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   return {
     async acquire(signal, priority = 'confirm') {
       const limitUs = priority === 'background' ? backgroundMaxWaitUs : maxWaitUs;
-      const waitUs = Number(await options.redis.eval(RESERVE, 1, options.key, intervalUs, limitUs));
+      const waitUs = Number(await RESERVE(options.redis, 1, options.key, intervalUs, limitUs));
       if (waitUs < 0) {
         return null;
       }
