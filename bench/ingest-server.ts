@@ -1,6 +1,6 @@
 /**
  * The server side of `npm run bench:ingest`: the real API plus one trivial route and the
- * unbatched variant of the webhook on the same instance.
+ * unbatched variant of the webhook on the same instance, and the webhook with no queue at all.
  */
 import { createEnqueue, webhookMidtransRoutes } from '@lunas/api';
 import { BENCH_RETRY_POLICY, serveBenchApi } from './bench-api.js';
@@ -17,6 +17,17 @@ await serveBenchApi(async (app, deps, config) => {
       serverKey: config.MIDTRANS_SERVER_KEY,
       retryPolicy: BENCH_RETRY_POLICY,
       enqueue: createEnqueue(deps.notificationQueue, config.ENQUEUE_TIMEOUT_MS, 1, deps.redis),
+    },
+  });
+  // The webhook's own work without the queue (parse, verify, seal, answer; the job is dropped):
+  // what Lunas's code costs per request, apart from BullMQ, ioredis and Redis.
+  await app.register(webhookMidtransRoutes, {
+    prefix: '/bench/no-queue',
+    bodyLimit: config.WEBHOOK_BODY_LIMIT,
+    ingest: {
+      serverKey: config.MIDTRANS_SERVER_KEY,
+      retryPolicy: BENCH_RETRY_POLICY,
+      enqueue: () => Promise.resolve(),
     },
   });
 });
