@@ -15,7 +15,8 @@
  *      stayed bounded). The ramp stops at the first step that does not keep up.
  *
  * During every phase the CPU of each process (API, worker, simulator, this load generator,
- * redis-server, postgres, everything else, idle) is read from /proc, so where the wall is can
+ * redis-server, the postgres backends of the bench's database and the rest of the postgres
+ * server, everything else, idle) is read from /proc, so where the wall is can
  * be read off the table. Worker knobs pass through: --concurrency (WORKER_CONCURRENCY),
  * --batch-max (NOTIFICATION_BATCH_MAX), --batch-wait-ms (NOTIFICATION_BATCH_WAIT_MS).
  *
@@ -23,7 +24,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -46,6 +47,7 @@ import {
   waitHttp,
   type CpuShare,
 } from './pipeline-kit.js';
+import { printProfile, summarizeProfile } from './profile-summary.js';
 
 const { values } = parseArgs({
   options: {
@@ -60,9 +62,12 @@ const { values } = parseArgs({
     'batch-wait-ms': { type: 'string' },
     connections: { type: 'string', default: '64' },
     'skip-fixed': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const SERVER_KEY = 'SB-Mid-server-bench-e2e-0000000';
+/** How long the bench waits after a step for its backlog to be decided. */
+const DRAIN_LIMIT_MS = 90_000;
 
 // ---------------------------------------------------------------------------------------------
 // The simulator's own process: it holds the transactions and answers the worker's Get Status.
@@ -193,6 +198,8 @@ interface StepResult {
   phase: string;
   targetPerS: number;
   sent: number;
+  /** Decided by the end of the offer (the rest drained after it). */
+  decidedInPhase: number;
   offeredPerS: number;
   appliedPerS: number;
   backlogAtEnd: number;
@@ -201,6 +208,8 @@ interface StepResult {
   non200: number;
   errors: number;
   drainSeconds: number;
+  /** Still undecided when the drain gave up (DRAIN_LIMIT_MS): not in the latency figures. */
+  undecidedAfterDrain: number;
   p50: number;
   p95: number;
   p99: number;
@@ -227,21 +236,39 @@ async function main(): Promise<void> {
     MIDTRANS_SERVER_KEY: SERVER_KEY,
     LOG_LEVEL: 'warn',
   };
-  const api = spawnApp('apps/api/src/main.ts', { ...common, PORT: String(apiPort), HOST: '127.0.0.1' });
-  const worker = spawnApp('apps/worker/src/main.ts', {
-    ...common,
-    MIDTRANS_API_BASE_URL: sim.url,
-    MIGRATE_ON_START: 'false',
-    METRICS_PORT: String(workerPort),
-    METRICS_HOST: '127.0.0.1',
-    WORKER_CONCURRENCY: values.concurrency,
-    ...(values['batch-max'] ? { NOTIFICATION_BATCH_MAX: values['batch-max'] } : {}),
-    ...(values['batch-wait-ms'] ? { NOTIFICATION_BATCH_WAIT_MS: values['batch-wait-ms'] } : {}),
-    // Confirmations only: the sweep would add its own calls.
-    RECONCILE_ENABLED: 'false',
-    MIDTRANS_RATE_LIMIT: '1000000',
-  });
+  // --profile: the API and the worker run under node --cpu-prof (written when they exit), summed
+  // by package and function afterwards (profile-summary.ts).
+  const profileDir = `${REPO_ROOT}bench/results/e2e-prof-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const profiled = (name: string) =>
+    values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${name}`] : [];
+  const api = spawnApp(
+    'apps/api/src/main.ts',
+    {
+      ...common,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+    },
+    profiled('api'),
+  );
+  const worker = spawnApp(
+    'apps/worker/src/main.ts',
+    {
+      ...common,
+      MIDTRANS_API_BASE_URL: sim.url,
+      MIGRATE_ON_START: 'false',
+      METRICS_PORT: String(workerPort),
+      METRICS_HOST: '127.0.0.1',
+      WORKER_CONCURRENCY: values.concurrency,
+      ...(values['batch-max'] ? { NOTIFICATION_BATCH_MAX: values['batch-max'] } : {}),
+      ...(values['batch-wait-ms'] ? { NOTIFICATION_BATCH_WAIT_MS: values['batch-wait-ms'] } : {}),
+      // Confirmations only: the sweep would add its own calls.
+      RECONCILE_ENABLED: 'false',
+      MIDTRANS_RATE_LIMIT: '1000000',
+    },
+    profiled('worker'),
+  );
   const redisPid = await redisServerPid();
+  const ourBackends = new Set<number>();
   const label = (pid: number, comm: string): string | null => {
     if (pid === api.pid) {
       return 'API';
@@ -258,8 +285,11 @@ async function main(): Promise<void> {
     if (pid === redisPid || comm.startsWith('redis-server')) {
       return 'redis-server';
     }
+    if (ourBackends.has(pid)) {
+      return 'postgres backends of this database';
+    }
     if (comm.startsWith('postgres')) {
-      return 'postgres (all processes)';
+      return 'postgres, other (shared server)';
     }
     return null;
   };
@@ -271,6 +301,10 @@ async function main(): Promise<void> {
     const n = Math.round(rate * seconds);
     const codes = await seedOrders(db, p, n);
     const bodies = (await sim.prepare(p, codes)).map((b) => Buffer.from(b));
+    // The worker's and the API's pools are open by now (the warm-up used them).
+    const backends = await db.sql<{ pid: number }[]>`
+      SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+    backends.forEach((b) => ourBackends.add(b.pid));
     return measure(db, { phase, prefix: p, rate, codes, bodies, offer, sampler: cpuSampler(label) });
   };
   try {
@@ -297,6 +331,14 @@ async function main(): Promise<void> {
     await sim.stop();
     await deletePrefix(prefix);
     await db.drop();
+  }
+  if (values.profile) {
+    for (const name of ['api', 'worker']) {
+      for (const file of readdirSync(`${profileDir}/${name}`).filter((f) => f.endsWith('.cpuprofile'))) {
+        console.log(`\n${name} (start-up included):`);
+        printProfile(summarizeProfile(`${profileDir}/${name}/${file}`, {}, 30));
+      }
+    }
   }
 }
 
@@ -340,8 +382,10 @@ async function measure(
   await poll;
   const backlogAtEnd = offered.sent - decidedAtEnd;
   const drainStart = performance.now();
-  while ((await decided(db, s.prefix)) < offered.sent && performance.now() - drainStart < 120_000) {
+  let decidedNow = decidedAtEnd;
+  while (decidedNow < offered.sent && performance.now() - drainStart < DRAIN_LIMIT_MS) {
     await sleep(200);
+    decidedNow = await decided(db, s.prefix);
   }
   const drainSeconds = (performance.now() - drainStart) / 1000;
   const latencies = await appliedLatencies(db, s.prefix, sentAt);
@@ -350,6 +394,7 @@ async function measure(
     phase: s.phase,
     targetPerS: s.rate,
     sent: offered.sent,
+    decidedInPhase: decidedAtEnd,
     offeredPerS: Math.round(offeredPerS),
     appliedPerS: Math.round(decidedAtEnd / offered.seconds),
     backlogAtEnd,
@@ -361,6 +406,7 @@ async function measure(
     non200: offered.non200,
     errors: offered.errors,
     drainSeconds: Number(drainSeconds.toFixed(1)),
+    undecidedAfterDrain: offered.sent - decidedNow,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
@@ -377,7 +423,8 @@ function print(results: readonly StepResult[]): void {
       keptUp: r.keptUp ? 'yes' : 'NO',
     })),
   );
-  const perNotification = (s: CpuShare) => Math.round((s.cpuSeconds * 1e6) / last.sent);
+  const per = (s: CpuShare, n: number) =>
+    s.label === 'idle' || n === 0 ? '' : Math.round((s.cpuSeconds * 1e6) / n);
   console.log(
     `CPU during ${last.phase} at ${last.targetPerS}/s (${cpus().length} cores = ${cpus().length * 100}%):`,
   );
@@ -386,7 +433,8 @@ function print(results: readonly StepResult[]): void {
       process: s.label,
       'CPU s': s.cpuSeconds,
       '% of one core': s.percentOfOneCore,
-      'µs CPU per offered notification': s.label === 'idle' ? '' : perNotification(s),
+      'µs CPU per offered': per(s, last.sent),
+      'µs CPU per decided in the phase': per(s, last.decidedInPhase),
     })),
   );
 }
@@ -395,14 +443,22 @@ function report(results: readonly StepResult[], conditions: { duration: number; 
   const peak = results.filter((r) => r.phase.startsWith('b') && r.keptUp).at(-1) ?? null;
   const wall = results.at(-1)!;
   console.log(
-    peak
-      ? `sustained peak: ${peak.targetPerS}/s for ${conditions.duration} s (applied ${peak.appliedPerS}/s, p99 ${peak.p99} ms)`
-      : 'no step of the ramp kept up',
+    conditions.ramp.length === 0
+      ? 'no ramp (--steps 0)'
+      : peak
+        ? `sustained peak: ${peak.targetPerS}/s for ${conditions.duration} s (applied ${peak.appliedPerS}/s, p99 ${peak.p99} ms)`
+        : 'no step of the ramp kept up',
   );
   if (!wall.keptUp) {
-    const busiest = wall.cpu.filter((c) => c.label !== 'idle')[0];
+    const share = (name: string) => wall.cpu.find((c) => c.label === name)?.percentOfOneCore ?? 0;
+    const ours = wall.cpu.filter((c) => !['idle', 'other processes'].includes(c.label));
     console.log(
-      `the wall, at ${wall.targetPerS}/s: applied ${wall.appliedPerS}/s; busiest process ${busiest?.label} at ${busiest?.percentOfOneCore}% of one core`,
+      `the wall, at ${wall.targetPerS}/s: applied ${wall.appliedPerS}/s; busiest of the pipeline: ` +
+        ours
+          .slice(0, 3)
+          .map((c) => `${c.label} ${c.percentOfOneCore}%`)
+          .join(', ') +
+        `; other processes ${share('other processes')}%, idle ${share('idle')}% (of one core; ${cpus().length * 100}% in all)`,
     );
   }
   const result = {

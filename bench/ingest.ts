@@ -45,12 +45,13 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `lunas-bench-${randomBytes(4).toString('hex')}`;
 const bodies = signedBodies(Number(values.bodies));
 
-type Kind = 'trivial' | 'webhook' | 'unbatched' | 'noqueue';
+type Kind = 'trivial' | 'webhook' | 'unbatched' | 'noqueue' | 'xadd';
 const PATHS: Record<Kind, string> = {
   trivial: '/bench/trivial',
   webhook: '/webhooks/midtrans',
   unbatched: '/bench/unbatched/webhooks/midtrans',
   noqueue: '/bench/no-queue/webhooks/midtrans',
+  xadd: '/bench/xadd/webhooks/midtrans',
 };
 const TRIVIAL_BODY = '{"ping":true}';
 
@@ -105,7 +106,7 @@ const run = createPhaseRunner({ url: server.url, connections, bodies });
 const phase = (kind: Kind): Promise<Phase> =>
   run(PATHS[kind], duration, kind === 'trivial' ? TRIVIAL_BODY : undefined);
 
-const results: Record<Kind, Phase[]> = { trivial: [], webhook: [], unbatched: [], noqueue: [] };
+const results: Record<Kind, Phase[]> = { trivial: [], webhook: [], unbatched: [], noqueue: [], xadd: [] };
 try {
   await phase('trivial'); // warm-up, not counted
   for (let round = 0; round < rounds; round += 1) {
@@ -113,6 +114,7 @@ try {
     results.webhook.push(await phase('webhook'));
     results.unbatched.push(await phase('unbatched'));
     results.noqueue.push(await phase('noqueue'));
+    results.xadd.push(await phase('xadd'));
   }
 } finally {
   await server.stop();
@@ -124,16 +126,18 @@ const ROUTES: Record<Kind, string> = {
   webhook: 'POST /webhooks/midtrans (batched)',
   unbatched: 'same, one add per request',
   noqueue: 'same, no queue (job dropped)',
+  xadd: 'same, one plain XADD instead of BullMQ',
 };
 const summary = (kind: Kind) => summarize(ROUTES[kind], results[kind]);
 const trivial = summary('trivial');
 const webhook = summary('webhook');
 const unbatched = summary('unbatched');
 const noqueue = summary('noqueue');
+const xadd = summary('xadd');
 const ratio = (a: { 'req/s': number }, b: { 'req/s': number }) => (a['req/s'] / b['req/s']).toFixed(2);
-console.table([trivial, webhook, unbatched, noqueue]);
+console.table([trivial, webhook, unbatched, noqueue, xadd]);
 console.log(
-  `ratio webhook/trivial: ${ratio(webhook, trivial)}x; unbatched/trivial: ${ratio(unbatched, trivial)}x; batched/unbatched: ${ratio(webhook, unbatched)}x; no-queue/trivial: ${ratio(noqueue, trivial)}x  (connections ${connections}, ${rounds} x ${duration}s per route)`,
+  `ratio webhook/trivial: ${ratio(webhook, trivial)}x; unbatched/trivial: ${ratio(unbatched, trivial)}x; batched/unbatched: ${ratio(webhook, unbatched)}x; no-queue/trivial: ${ratio(noqueue, trivial)}x; xadd/trivial: ${ratio(xadd, trivial)}x  (connections ${connections}, ${rounds} x ${duration}s per route)`,
 );
 if (webhook.non2xx + unbatched.non2xx > 0 || webhook.errors + unbatched.errors > 0) {
   console.error('webhook phase had non-2xx answers or errors');

@@ -16,8 +16,12 @@ import { REPO_ROOT } from '../test/harness/system.js';
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An app entry (`apps/api/src/main.ts`, …) run from sources with only `env` (and PATH). */
-export function spawnApp(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...RUN_SOURCES, entry], {
+export function spawnApp(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, ...RUN_SOURCES, entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
