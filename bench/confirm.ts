@@ -25,6 +25,7 @@ import { deletePrefix, REDIS_URL, testPrefix } from '../test/harness/redis.js';
 import { REPO_ROOT } from '../test/harness/system.js';
 import {
   appliedLatencies,
+  decided,
   drain,
   fixture,
   notificationOf,
@@ -34,7 +35,6 @@ import {
   sleep,
   spawnApp,
   waitHttp,
-  decided,
 } from './pipeline-kit.js';
 
 const { values } = parseArgs({
