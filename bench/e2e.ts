@@ -201,6 +201,7 @@ interface StepResult {
   /** Decided by the end of the offer (the rest drained after it). */
   decidedInPhase: number;
   offeredPerS: number;
+  /** Decided per second during the offer: every notification here is a settlement of a pending row, so decided is applied. */
   appliedPerS: number;
   backlogAtEnd: number;
   maxBacklog: number;
