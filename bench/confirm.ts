@@ -15,15 +15,27 @@
  *
  * Prints a table and writes bench/results/confirm-<time>.json (git-ignored).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildNotification, createSimulator, type Simulator } from '@lunas/simulator';
-import { RUN_SOURCES } from '../scripts/run-sources.js';
+import { createSimulator } from '@lunas/simulator';
 import { freePort } from '../scripts/chaos/processes.js';
-import { createTestDatabase, type TestDatabase } from '../test/harness/db.js';
+import { createTestDatabase } from '../test/harness/db.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../test/harness/redis.js';
 import { REPO_ROOT } from '../test/harness/system.js';
+import {
+  appliedLatencies,
+  decided,
+  drain,
+  fixture,
+  notificationOf,
+  percentile,
+  post,
+  postAll,
+  sleep,
+  spawnApp,
+  waitHttp,
+} from './pipeline-kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,101 +49,6 @@ const ORDERS = Number(values.orders);
 const LATENCY_ORDERS = Number(values['latency-orders']);
 const RATE = Number(values.rate);
 const SERVER_KEY = 'SB-Mid-server-bench-confirm-00000';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function spawnApp(entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [...RUN_SOURCES, entry], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    ) {
-      return;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-/** N orders with a payment row, and N pending VA transactions at the simulator. */
-async function fixture(db: TestDatabase, sim: Simulator, prefix: string, n: number): Promise<string[]> {
-  await db.sql`
-    INSERT INTO orders (order_code, total_amount) SELECT ${prefix} || g, 150000 FROM generate_series(1, ${n}) g`;
-  await db.sql`
-    INSERT INTO order_payments (order_id) SELECT id FROM orders WHERE order_code LIKE ${`${prefix}%`}`;
-  const codes = Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
-  for (const code of codes) {
-    await sim.charge({
-      payment_type: 'bank_transfer',
-      transaction_details: { order_id: code, gross_amount: 150000 },
-      bank_transfer: { bank: 'bca' },
-    });
-  }
-  return codes;
-}
-
-/** The notification Midtrans would send for the transaction's current state. */
-function notificationOf(sim: Simulator, code: string): string {
-  const status = sim.status(code);
-  if (!status) {
-    throw new Error(`no transaction ${code}`);
-  }
-  const { status_code: _c, status_message: _m, signature_key: _s, ...fields } = status;
-  return JSON.stringify(buildNotification({ ...fields }, SERVER_KEY));
-}
-
-async function post(url: string, body: string): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  if (res.status !== 200) {
-    throw new Error(`webhook answered ${res.status}`);
-  }
-  await res.arrayBuffer();
-}
-
-async function postAll(url: string, bodies: string[], parallel = 32): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < bodies.length) {
-        await post(url, bodies[next++]!);
-      }
-    }),
-  );
-}
-
-async function decided(db: TestDatabase, prefix: string): Promise<number> {
-  const [row] = await db.sql<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM core_payment_sync_logs WHERE order_code LIKE ${`${prefix}%`}`;
-  return row?.n ?? 0;
-}
-
-async function drain(db: TestDatabase, prefix: string, n: number, start: () => void): Promise<number> {
-  const base = await decided(db, prefix);
-  const started = performance.now();
-  start();
-  while ((await decided(db, prefix)) - base < n) {
-    if (performance.now() - started > 10 * 60_000) {
-      throw new Error('drain did not finish in 10 minutes');
-    }
-    await sleep(50);
-  }
-  return n / ((performance.now() - started) / 1000);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
 
 const db = await createTestDatabase('bench_confirm');
 const prefix = testPrefix('bench-confirm');
@@ -170,7 +87,7 @@ try {
   // 1a. pending claims of the status the row holds: duplicates, no Get Status.
   await postAll(
     webhook,
-    codes.map((c) => notificationOf(sim, c)),
+    codes.map((c) => notificationOf(sim, c, SERVER_KEY)),
   );
   const duplicateRate = await drain(db, 'BC-', ORDERS, startWorker);
   // 1b. settlements: each confirmed with Get Status, then applied. The worker keeps running; the
@@ -181,7 +98,7 @@ try {
   }
   await postAll(
     webhook,
-    codes.map((c) => notificationOf(sim, c)),
+    codes.map((c) => notificationOf(sim, c, SERVER_KEY)),
   );
   const confirmedRate = await drain(db, 'BC-', ORDERS, () => worker!.kill('SIGCONT'));
 
@@ -190,7 +107,7 @@ try {
   for (const code of latencyCodes) {
     await sim.pay(code);
   }
-  const bodies = latencyCodes.map((c) => notificationOf(sim, c));
+  const bodies = latencyCodes.map((c) => notificationOf(sim, c, SERVER_KEY));
   const sentAt = new Map<string, number>();
   const t0 = Date.now();
   const inflight: Promise<void>[] = [];
@@ -206,12 +123,7 @@ try {
   while ((await decided(db, 'BL-')) < LATENCY_ORDERS) {
     await sleep(100);
   }
-  const rows = await db.sql<{ code: string; at: Date }[]>`
-    SELECT order_code AS code, created_at AS at FROM core_payment_sync_logs
-    WHERE order_code LIKE 'BL-%' AND outcome = 'applied'`;
-  const latencies = rows
-    .map((r) => r.at.getTime() - (sentAt.get(r.code) ?? r.at.getTime()))
-    .sort((a, b) => a - b);
+  const latencies = await appliedLatencies(db, 'BL-', sentAt);
 
   const result = {
     machine: `${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, Node ${process.version}`,

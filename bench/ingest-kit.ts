@@ -72,6 +72,7 @@ export async function startBenchServer(
 
 export interface Phase {
   rps: number;
+  requests: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -102,6 +103,7 @@ export function createPhaseRunner(options: { url: string; connections: number; b
     });
     return {
       rps: result.requests.average,
+      requests: result.requests.total,
       p50: result.latency.p50,
       p99: result.latency.p99,
       non2xx: result.non2xx,
@@ -122,4 +124,40 @@ export function summarize(route: string, phases: readonly Phase[]) {
     non2xx: phases.reduce((a, r) => a + r.non2xx, 0),
     errors: phases.reduce((a, r) => a + r.errors, 0),
   };
+}
+
+/** Redis INFO commandstats as calls and usec per command. */
+export async function commandStats(redis: {
+  info(section: 'commandstats'): Promise<string>;
+}): Promise<Map<string, { calls: number; usec: number }>> {
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const line of (await redis.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line);
+    if (m) {
+      stats.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+    }
+  }
+  return stats;
+}
+
+/** What Redis spent between two commandstats readings, per command, and per request. */
+export function commandStatsDelta(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+  requests: number,
+) {
+  return [...after.entries()]
+    .map(([cmd, a]) => {
+      const b = before.get(cmd) ?? { calls: 0, usec: 0 };
+      return { cmd, calls: a.calls - b.calls, usec: a.usec - b.usec };
+    })
+    .filter((r) => r.calls > 0)
+    .sort((x, y) => y.usec - x.usec)
+    .slice(0, 8)
+    .map((r) => ({
+      command: r.cmd,
+      calls: r.calls,
+      'usec per call': Number((r.usec / r.calls).toFixed(1)),
+      'µs per request': Number((r.usec / requests).toFixed(1)),
+    }));
 }
