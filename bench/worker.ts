@@ -102,7 +102,7 @@ async function freeConnections(): Promise<number> {
 }
 
 /**
- * Null when the worker pools (WORKER_CONCURRENCY + 2 connections each) fit in what Postgres has
+ * Null when the worker pools (their default size, see databasePoolSize) fit in what Postgres has
  * free, waiting up to 30 s for other work to release connections; else why the variant is skipped.
  */
 async function connectionsShort(needed: number): Promise<string | null> {
@@ -269,7 +269,9 @@ async function awaitApplied(
 async function runWorkers(workers: number, concurrency: number, batch: number, index: number): Promise<Row> {
   const variant = `worker ${workers}x c${concurrency} b${batch}`;
   const shape = { variant, workers, concurrency, batch, connections: null };
-  const skipped = await connectionsShort(workers * (concurrency + 2));
+  // The worker's default pool (apps/worker/src/deps.ts databasePoolSize; reconciliation is off).
+  const pool = (batch > 1 ? Math.min(concurrency, 16) : concurrency) + 2;
+  const skipped = await connectionsShort(workers * pool);
   if (skipped) {
     return { ...shape, 'notifications/s': null, skipped };
   }

@@ -35,6 +35,11 @@ export const workerEnvSchema = z
     NOTIFICATION_BATCH_MAX: int(1, 1_000).default(64),
     /** How long a notification ready to apply waits for others to share its transaction, ms. */
     NOTIFICATION_BATCH_WAIT_MS: int(0, 1_000).default(2),
+    /**
+     * Postgres connections of one worker process at most. Default: WORKER_CONCURRENCY up to 16
+     * with batching on (all of it with NOTIFICATION_BATCH_MAX=1), + 2, + the reconcile jobs.
+     */
+    DATABASE_POOL_MAX: int(2, 1_000).optional(),
     /** How long a worker's lock on an active job lasts without renewal (BullMQ lockDuration). */
     JOB_LOCK_MS: int(1_000, 600_000).default(5_000),
     /** How often workers look for jobs whose owner died (BullMQ stalledInterval). */

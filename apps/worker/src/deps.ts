@@ -68,13 +68,27 @@ export interface WorkerDeps {
   close(): Promise<void>;
 }
 
+/**
+ * Postgres connections one worker process opens at most: DATABASE_POOL_MAX when set; else, with
+ * batching on, one per job in flight up to 16 (the jobs in flight share a few transactions, so
+ * more connections would sit idle), and one per job without it; plus the reconcile jobs.
+ */
+export function databasePoolSize(config: WorkerConfig): number {
+  const notifications =
+    config.NOTIFICATION_BATCH_MAX > 1 ? Math.min(config.WORKER_CONCURRENCY, 16) : config.WORKER_CONCURRENCY;
+  return (
+    config.DATABASE_POOL_MAX ??
+    notifications + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0)
+  );
+}
+
 export function createWorkerDeps(config: WorkerConfig, logger: Logger): WorkerDeps {
   const prefix = config.QUEUE_PREFIX;
   const sql = createSql({
     url: config.DATABASE_URL,
     applicationName: 'lunas-worker',
     schema: config.DATABASE_SCHEMA,
-    max: config.WORKER_CONCURRENCY + 2 + (config.RECONCILE_ENABLED ? config.RECONCILE_CONCURRENCY + 1 : 0),
+    max: databasePoolSize(config),
     logger,
   });
   const redis = createWorkerRedis(redisTargetOf(config), logger);

@@ -14,7 +14,7 @@
  *
  * The server key is only ever put in the Authorization header; it is never logged.
  */
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { CallPriority, RateLimiter } from './rate-limiter.js';
 import { classifyStatusResponse, type StatusResult } from './status-response.js';
@@ -43,7 +43,10 @@ export interface MidtransClientOptions {
   readonly rateLimiter: RateLimiter;
   readonly circuit: CircuitBreaker;
   readonly logger: MidtransClientLogger;
-  /** Injected for tests; otherwise undici's fetch over the client's own keep-alive agent. */
+  /**
+   * Injected for tests; otherwise undici's request over the client's own keep-alive agent
+   * (undici's low-level request costs a fraction of the CPU of a WHATWG fetch per call).
+   */
   readonly fetch?: typeof fetch;
   /**
    * Most connections the client keeps open to Midtrans (default 64). Concurrent calls share
@@ -72,9 +75,7 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 600_000,
       });
-  const doFetch: typeof fetch =
-    options.fetch ??
-    (async (url, init) => await undiciFetch(url as string, { ...(init as object), dispatcher: agent! }));
+  const get = options.fetch ? viaFetch(options.fetch) : viaAgent(agent!);
   const authorization = `Basic ${Buffer.from(`${options.serverKey}:`).toString('base64')}`;
   const { logger, circuit } = options;
 
@@ -132,15 +133,13 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
   async function call(id: string, signal: AbortSignal | undefined): Promise<StatusResult> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const url = `${options.baseUrl}/v2/${encodeURIComponent(id)}/status`;
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await doFetch(url, {
-        method: 'GET',
-        headers: { authorization, accept: 'application/json', 'content-type': 'application/json' },
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      text = await response.text();
+      response = await get(
+        url,
+        { authorization, accept: 'application/json', 'content-type': 'application/json' },
+        signal ? AbortSignal.any([signal, timeout]) : timeout,
+      );
     } catch (error) {
       if (signal?.aborted) {
         throw error; // the caller is shutting down: not Midtrans's failure
@@ -153,6 +152,7 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
         message: timedOut ? `no answer within ${options.timeoutMs} ms` : errorMessage(error),
       };
     }
+    const { text } = response;
     let body: unknown;
     try {
       body = text.length > 0 ? JSON.parse(text) : undefined;
@@ -161,11 +161,50 @@ export function createMidtransClient(options: MidtransClientOptions): MidtransCl
     }
     const result = classifyStatusResponse(response.status, body, options.serverKey);
     if (result.kind === 'retryable' && result.reason === 'rate_limited') {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      const retryAfterMs = parseRetryAfter(response.retryAfter);
       return retryAfterMs === null ? result : { ...result, retryAfterMs };
     }
     return result;
   }
+}
+
+/** What a GET answered: its status, its body as text, its Retry-After header. */
+interface HttpAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly retryAfter: string | null;
+}
+
+type HttpGet = (url: string, headers: Record<string, string>, signal: AbortSignal) => Promise<HttpAnswer>;
+
+function viaAgent(agent: Agent): HttpGet {
+  return async (url, headers, signal) => {
+    const target = new URL(url);
+    const answer = await agent.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: 'GET',
+      headers,
+      signal,
+    });
+    const retryAfter = answer.headers['retry-after'];
+    return {
+      status: answer.statusCode,
+      text: await answer.body.text(),
+      retryAfter: Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null),
+    };
+  };
+}
+
+function viaFetch(doFetch: typeof fetch): HttpGet {
+  return async (url, headers, signal) => {
+    const response = await doFetch(url, { method: 'GET', headers, signal });
+    return {
+      status: response.status,
+      text: await response.text(),
+      retryAfter: response.headers.get('retry-after'),
+    };
+  };
 }
 
 function parseRetryAfter(value: string | null): number | null {

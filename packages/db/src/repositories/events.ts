@@ -49,14 +49,18 @@ export async function insertTransitionsEvents(
   if (rows.length === 0) {
     return [];
   }
+  const doc = rows.map((r) => ({
+    type: r.draft.type,
+    order_code: r.transition.orderCode,
+    payment_id: r.transition.paymentId,
+    sync_log_id: r.syncLogId,
+    payload: r.draft.payload,
+  }));
   const inserted = await tx<{ id: string }[]>`
     WITH rows AS (
       INSERT INTO payment_events (type, order_code, payment_id, sync_log_id, payload)
-      SELECT type, order_code, payment_id::bigint, sync_log_id::bigint, payload::jsonb
-      FROM unnest(${rows.map((r) => r.draft.type)}::text[], ${rows.map((r) => r.transition.orderCode)}::text[],
-                  ${rows.map((r) => r.transition.paymentId)}::text[], ${rows.map((r) => r.syncLogId)}::text[],
-                  ${rows.map((r) => JSON.stringify(r.draft.payload))}::text[])
-        WITH ORDINALITY AS u(type, order_code, payment_id, sync_log_id, payload, n)
+      SELECT r->>'type', r->>'order_code', (r->>'payment_id')::bigint, (r->>'sync_log_id')::bigint, r->'payload'
+      FROM jsonb_array_elements(${tx.json(doc)}) WITH ORDINALITY AS u(r, n)
       ORDER BY n
       RETURNING id
     )

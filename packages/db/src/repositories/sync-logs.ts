@@ -45,30 +45,37 @@ export async function insertSyncLogs(tx: Db, rows: readonly SyncLogInput[]): Pro
   if (rows.length === 0) {
     return [];
   }
-  const col = (pick: (r: SyncLogInput) => string | boolean | null | undefined) =>
-    rows.map((r) => asText(pick(r)));
+  // One JSON document for the whole batch: no per-array escaping of the bodies it carries.
+  const doc = rows.map((r) => ({
+    order_code: r.orderCode,
+    payment_id: r.paymentId,
+    sync_type: r.syncType,
+    outcome: r.outcome,
+    from_status: r.fromStatus,
+    to_status: r.toStatus,
+    midtrans_transaction_status: r.midtransTransactionStatus,
+    midtrans_transaction_id: r.midtransTransactionId,
+    payload: r.payload,
+    job_id: r.jobId,
+    reason_code: r.reasonCode,
+    reason: r.reason,
+    reversal: r.reversal,
+    refunded_amount: r.refundedAmount ?? null,
+    notified_status: r.notifiedStatus ?? null,
+    confirmation: r.confirmation ?? null,
+  }));
   const inserted = await tx<{ id: string }[]>`
-    WITH input AS (
-      SELECT * FROM unnest(
-        ${col((r) => r.orderCode)}::text[], ${col((r) => r.paymentId)}::text[], ${col((r) => r.syncType)}::text[],
-        ${col((r) => r.outcome)}::text[], ${col((r) => r.fromStatus)}::text[], ${col((r) => r.toStatus)}::text[],
-        ${col((r) => r.midtransTransactionStatus)}::text[], ${col((r) => r.midtransTransactionId)}::text[],
-        ${col((r) => JSON.stringify(r.payload))}::text[], ${col((r) => r.jobId)}::text[],
-        ${col((r) => r.reasonCode)}::text[], ${col((r) => r.reason)}::text[], ${col((r) => r.reversal)}::text[],
-        ${col((r) => r.refundedAmount)}::text[], ${col((r) => r.notifiedStatus)}::text[],
-        ${col((r) => (r.confirmation ? JSON.stringify(r.confirmation) : null))}::text[]
-      ) WITH ORDINALITY AS u(order_code, payment_id, sync_type, outcome, from_status, to_status,
-                             midtrans_transaction_status, midtrans_transaction_id, payload, job_id, reason_code,
-                             reason, reversal, refunded_amount, notified_status, confirmation, n)
-    ), rows AS (
+    WITH rows AS (
       INSERT INTO core_payment_sync_logs (
         order_code, payment_id, sync_type, outcome, from_status, to_status,
         midtrans_transaction_status, midtrans_transaction_id, payload, job_id, reason_code, reason, reversal,
         refunded_amount, notified_status, confirmation)
-      SELECT order_code, payment_id::bigint, sync_type, outcome, from_status, to_status,
-             midtrans_transaction_status, midtrans_transaction_id, payload::jsonb, job_id, reason_code, reason,
-             reversal::boolean, refunded_amount::numeric, notified_status, confirmation::jsonb
-      FROM input ORDER BY n
+      SELECT r->>'order_code', (r->>'payment_id')::bigint, r->>'sync_type', r->>'outcome', r->>'from_status',
+             r->>'to_status', r->>'midtrans_transaction_status', r->>'midtrans_transaction_id', r->'payload',
+             r->>'job_id', r->>'reason_code', r->>'reason', (r->>'reversal')::boolean,
+             (r->>'refunded_amount')::numeric, r->>'notified_status', NULLIF(r->'confirmation', 'null'::jsonb)
+      FROM jsonb_array_elements(${tx.json(doc as never)}) WITH ORDINALITY AS u(r, n)
+      ORDER BY n
       RETURNING id
     )
     SELECT id::text AS id FROM rows ORDER BY rows.id`;
@@ -76,9 +83,4 @@ export async function insertSyncLogs(tx: Db, rows: readonly SyncLogInput[]): Pro
     throw new Error(`insert into core_payment_sync_logs returned ${inserted.length} of ${rows.length} rows`);
   }
   return inserted.map((r) => r.id);
-}
-
-/** null and undefined stay NULL; everything else travels as its string. */
-function asText(value: string | boolean | null | undefined): string | null {
-  return value === null || value === undefined ? null : String(value);
 }
