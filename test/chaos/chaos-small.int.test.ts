@@ -20,7 +20,8 @@ describe('npm run chaos (small)', () => {
         '--duration',
         '30',
         '--converge-timeout',
-        '90',
+        // Converges in about 30 s on an idle machine; a CI machine under load gets room.
+        '180',
       ],
       {
         cwd: REPO_ROOT,
@@ -37,5 +38,5 @@ describe('npm run chaos (small)', () => {
     }
     expect(output).toContain('chaos: PASS');
     expect(code).toBe(0);
-  }, 300_000);
+  }, 480_000);
 });
