@@ -36,6 +36,7 @@ export function startNotificationWorker(
       batcher: createNotificationBatcher(deps.sql, {
         maxBatch: config.NOTIFICATION_BATCH_MAX,
         waitMs: config.NOTIFICATION_BATCH_WAIT_MS,
+        shopOrders: config.SHOP_ORDERS,
         logger,
       }),
       ...(config.RECONCILE_ENABLED ? { paidWatch: paidWatchOf(config) } : {}),

@@ -92,14 +92,16 @@ export class ApplyBatch {
   static async open(
     tx: TransactionSql,
     statuses: readonly MidtransNotification[],
-    mirrors: boolean,
+    shopOrders: 'builtin' | 'adapter' | undefined,
   ): Promise<ApplyBatch> {
     const locked = await findOrdersForMidtrans(
       tx,
       statuses.map((s) => ({ midtransOrderId: s.order_id, baseOrderId: paymentLinkBaseOrderId(s.order_id) })),
       true,
+      shopOrders,
     );
-    return new ApplyBatch(tx, locked.orders, locked.payments, mirrors);
+    // Mirror rows exist only where the view is not Lunas's own table.
+    return new ApplyBatch(tx, locked.orders, locked.payments, shopOrders !== 'builtin');
   }
 
   orderAt(index: number): HeldOrder | null {

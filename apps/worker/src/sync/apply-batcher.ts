@@ -28,6 +28,8 @@ export interface BatchOptions {
   /** How long the first item waits for others, ms (0: only those ready in the same tick). */
   readonly waitMs: number;
   readonly logger?: Logger;
+  /** SHOP_ORDERS: with the builtin table, lookups read the orders table itself. */
+  readonly shopOrders?: 'builtin' | 'adapter';
   /** Called with each batch's size and whether it fell back to singles (metrics, benches). */
   readonly onBatch?: (size: number, fellBack: boolean) => void;
 }
@@ -54,7 +56,7 @@ export function createNotificationBatcher(sql: Sql, options: BatchOptions): Noti
   );
   const lookups = batched<OrderLookup, OrderAndPayments>(
     async (keys) => {
-      const found = await findOrdersForMidtrans(sql, keys, false);
+      const found = await findOrdersForMidtrans(sql, keys, false, options.shopOrders);
       return found.orders.map((order) => ({
         order,
         payments: order ? (found.payments.get(order.orderId) ?? []) : [],

@@ -132,12 +132,13 @@ export async function applyMidtransStatuses(
   if (inputs.length === 0) {
     return [];
   }
-  const mirrors = inputs.some((i) => i.shopOrders !== 'builtin');
+  // One mode per process; a batch that mixes them (tests) takes the general path.
+  const shopOrders = inputs.every((i) => i.shopOrders === 'builtin') ? 'builtin' : undefined;
   return runTx(sql, async (tx) => {
     const batch = await ApplyBatch.open(
       tx,
       inputs.map((i) => i.status),
-      mirrors,
+      shopOrders,
     );
     const decided: ((() => ApplyStatusResult) | Error)[] = [];
     for (const [index, input] of inputs.entries()) {

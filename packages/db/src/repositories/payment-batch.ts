@@ -37,20 +37,36 @@ export interface LockedOrders {
  * Finds the orders of many Midtrans order ids (the exact order_code first, else the Payment
  * Link base code, as findOrderForMidtrans does for one) and their payment rows. With `lock`,
  * every order row is locked in id order and then every payment row: two batches lock in the
- * same order, so they can wait for each other but never deadlock.
+ * same order, so they can wait for each other but never deadlock. `shopOrders` 'builtin' (the
+ * view is Lunas's own orders table) reads the orders in the locking statement itself.
  */
 export async function findOrdersForMidtrans(
   db: Db,
   lookups: readonly OrderLookup[],
   lock: boolean,
+  shopOrders?: 'builtin' | 'adapter',
 ): Promise<LockedOrders> {
   const candidates = [
     ...new Set(
       lookups.flatMap((l) => (l.baseOrderId ? [l.midtransOrderId, l.baseOrderId] : [l.midtransOrderId])),
     ),
   ];
-  await ensureOrderMirrors(db, candidates);
   const forUpdate = lock ? db`FOR UPDATE` : db``;
+  if (shopOrders === 'builtin') {
+    // The view is Lunas's own table: no mirrors to make, and the locked row is the order.
+    const rows = await db<OrderRow[]>`
+      SELECT id::text AS "orderId", order_code AS "orderCode", status AS "orderStatus",
+             total_amount::text AS "totalAmount", currency
+      FROM orders WHERE order_code = ANY(${candidates}::text[])
+      ORDER BY id
+      ${forUpdate}`;
+    const byCode = new Map(rows.map((r) => [r.orderCode, r]));
+    const orders = lookups.map(
+      (l) => byCode.get(l.midtransOrderId) ?? (l.baseOrderId ? byCode.get(l.baseOrderId) : undefined) ?? null,
+    );
+    return { orders, payments: await paymentsOf(db, orders, lock) };
+  }
+  await ensureOrderMirrors(db, candidates);
   const mirrors = await db<{ orderId: string; orderCode: string }[]>`
     SELECT id::text AS "orderId", order_code AS "orderCode"
     FROM orders WHERE order_code = ANY(${candidates}::text[])
@@ -77,6 +93,16 @@ export async function findOrdersForMidtrans(
     const view = m ? shopByCode.get(m.orderCode) : undefined;
     return m && view ? { orderId: m.orderId, ...view } : null;
   });
+  return { orders, payments: await paymentsOf(db, orders, lock) };
+}
+
+/** The payment rows of these orders, newest first; `lock` locks them (in id order, descending). */
+async function paymentsOf(
+  db: Db,
+  orders: readonly (OrderRow | null)[],
+  lock: boolean,
+): Promise<Map<string, LockedPayment[]>> {
+  const forUpdate = lock ? db`FOR UPDATE` : db``;
   const orderIds = [...new Set(orders.flatMap((o) => (o ? [o.orderId] : [])))];
   const rows = orderIds.length
     ? await db<LockedPayment[]>`
@@ -91,7 +117,7 @@ export async function findOrdersForMidtrans(
   for (const row of rows) {
     payments.get(row.orderId)?.push(row);
   }
-  return { orders, payments };
+  return payments;
 }
 
 /** What a batch leaves in one payment row (its last decision; the row is locked). */
