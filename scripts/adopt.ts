@@ -25,8 +25,7 @@ import {
 } from '@lunas/core';
 import {
   createSql,
-  findOrderForMidtrans,
-  listOrderPayments,
+  findOrdersForMidtrans,
   listShopOrdersSince,
   matchPayment,
   type ShopOrdersMode,
@@ -137,8 +136,13 @@ export async function runAdopt(deps: AdoptDeps, options: AdoptOptions): Promise<
       continue;
     }
     // What Lunas already holds for this transaction: nothing to write (a second run).
-    const known = await findOrderForMidtrans(deps.sql, confirmed.order_id, null);
-    const payments = known ? await listOrderPayments(deps.sql, known.orderId) : [];
+    const known = await findOrdersForMidtrans(
+      deps.sql,
+      [{ midtransOrderId: confirmed.order_id, baseOrderId: null }],
+      false,
+    );
+    const held = known.orders[0];
+    const payments = held ? (known.payments.get(held.orderId) ?? []) : [];
     const target = matchPayment(payments, confirmed.transaction_id);
     if (
       mapped !== null &&

@@ -83,7 +83,13 @@ type Deps = ProcessNotificationDeps & { readonly batcher: NotificationBatcher };
 export function createNotificationProcessor(options: ProcessNotificationDeps) {
   const deps: Deps = {
     ...options,
-    batcher: options.batcher ?? createNotificationBatcher(options.sql, { maxBatch: 1, waitMs: 0 }),
+    batcher:
+      options.batcher ??
+      createNotificationBatcher(options.sql, {
+        maxBatch: 1,
+        waitMs: 0,
+        ...(options.shopOrders ? { shopOrders: options.shopOrders } : {}),
+      }),
   };
   return async function processNotification(
     job: Job<NotificationJobData>,

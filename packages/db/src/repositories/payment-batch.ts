@@ -34,8 +34,13 @@ export interface LockedOrders {
 }
 
 /**
- * Finds the orders of many Midtrans order ids (the exact order_code first, else the Payment
- * Link base code, as findOrderForMidtrans does for one) and their payment rows. With `lock`,
+ * Finds the orders of many Midtrans order ids (the exact order_code first; else, for a Payment
+ * Link order id, "<code>-<13-digit ms timestamp>", the order with the stripped code) and their
+ * payment rows. The orders are read through the view shop_orders (code, amount, currency and
+ * status in Lunas's words), the same in both SHOP_ORDERS modes; Lunas's own `orders` row
+ * carries the id that order_payments refers to (in adapter mode, Lunas's mirror of the shop's
+ * order, made here the first time the order is seen). Locking the order row serialises every
+ * decision about the order's payments, including Lunas creating a payment row. With `lock`,
  * every order row is locked in id order and then every payment row: two batches lock in the
  * same order, so they can wait for each other but never deadlock. `shopOrders` 'builtin' (the
  * view is Lunas's own orders table) reads the orders in the locking statement itself.

@@ -27,51 +27,6 @@ export interface PaymentRow {
 }
 
 /**
- * The order a Midtrans order_id belongs to: the exact order_code first; else, for a Payment
- * Link order id ("<code>-<13-digit ms timestamp>"), the order with the stripped code.
- * `lock` takes the order's row lock (FOR UPDATE), which serialises every decision about the
- * order's payments, including Lunas creating a payment row for a new transaction.
- *
- * The order is read through the view shop_orders (its code, amount, currency and status, in
- * Lunas's words), the same in both SHOP_ORDERS modes. Lunas's own `orders` row carries the id
- * that order_payments refers to: with the builtin table it is the order itself; in adapter mode
- * it is Lunas's mirror of the shop's order, made here the first time the order is seen.
- */
-export async function findOrderForMidtrans(
-  db: Db,
-  midtransOrderId: string,
-  baseOrderId: string | null,
-  lock = false,
-): Promise<OrderRow | null> {
-  const candidates = baseOrderId ? [midtransOrderId, baseOrderId] : [midtransOrderId];
-  await ensureOrderMirrors(db, candidates);
-  const forUpdate = lock ? db`FOR UPDATE` : db``;
-  const [mirror] = await db<{ orderId: string; orderCode: string }[]>`
-    SELECT id AS "orderId", order_code AS "orderCode"
-    FROM orders WHERE order_code = ANY(${candidates})
-    ORDER BY (order_code = ${midtransOrderId}) DESC
-    ${forUpdate}`;
-  if (!mirror) {
-    return null;
-  }
-  // Read after the lock, in its own statement: what the shop's row holds now.
-  const [shop] = await db<{ orderStatus: string; totalAmount: string; currency: string }[]>`
-    SELECT status AS "orderStatus", total_amount::text AS "totalAmount", currency
-    FROM shop_orders WHERE order_code = ${mirror.orderCode}
-    LIMIT 1`;
-  if (!shop) {
-    return null;
-  }
-  return {
-    orderId: mirror.orderId,
-    orderCode: mirror.orderCode,
-    orderStatus: shop.orderStatus,
-    totalAmount: shop.totalAmount,
-    currency: shop.currency,
-  };
-}
-
-/**
  * Lunas's `orders` row for each of these codes that the view shows and `orders` lacks (adapter
  * mode: the mirror, made on demand, so that order_payments keeps its foreign key). With the
  * builtin table the view is `orders` itself and this inserts nothing (and takes no id).
@@ -86,17 +41,6 @@ export async function ensureOrderMirrors(db: Db, orderCodes: readonly string[]):
     ON CONFLICT (order_code) DO NOTHING
     RETURNING id`;
   return rows.length;
-}
-
-/** The order's payment rows, newest first; `lock` locks them too. */
-export async function listOrderPayments(db: Db, orderId: string, lock = false): Promise<PaymentRow[]> {
-  const forUpdate = lock ? db`FOR UPDATE` : db``;
-  return db<PaymentRow[]>`
-    SELECT id::text AS "paymentId", payment_status AS "paymentStatus", transaction_id AS "transactionId",
-           refunded_amount::text AS "refundedAmount", paid_at AS "paidAt"
-    FROM order_payments WHERE order_id = ${orderId}
-    ORDER BY id DESC
-    ${forUpdate}`;
 }
 
 /**
