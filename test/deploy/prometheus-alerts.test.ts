@@ -4,7 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMetrics, registerPaymentHealth, registerQueueDepth } from '@lunas/runtime';
+import {
+  createMetrics,
+  registerPaymentHealth,
+  registerQueueDepth,
+  registerRedisMemory,
+} from '@lunas/runtime';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../harness/system.js';
@@ -42,6 +47,7 @@ describe('ops/prometheus/alerts.yml', () => {
   it('uses only metrics the code registers', async () => {
     const metrics = createMetrics({ role: 'api', defaultMetrics: false });
     registerQueueDepth(metrics, []);
+    registerRedisMemory(metrics, null);
     registerPaymentHealth(metrics, () => Promise.resolve({ stuck: 0, mismatches: {} }));
     const known = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
     for (const rule of rules) {
