@@ -52,12 +52,15 @@ describe('the paid-payment watch', () => {
     );
     const applied = (await syncLogs(rs.system.db.sql, 'WATCH-REV-1')).filter((l) => l.outcome === 'applied');
     expect(applied).toEqual([
+      // The settlement: by its notification, or by the sweep, which polls this payment every
+      // 300 ms here (minimum age 0) and may confirm it first; one applied row either way.
       expect.objectContaining({
-        syncType: 'webhook',
+        syncType: expect.stringMatching(/^(webhook|reconcile)$/) as string,
         fromStatus: 'PENDING',
         toStatus: 'PAID',
         reversal: false,
       }),
+      // The reversal, whose notification was dropped: only the watch can have found it.
       expect.objectContaining({
         syncType: 'reconcile',
         fromStatus: 'PAID',
