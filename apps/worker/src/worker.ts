@@ -3,7 +3,12 @@
  * notification worker with its fast path, reconciliation, alert delivery and the stuck watch.
  * startWorker() is what main.ts runs and what tests run in-process.
  */
-import type { MismatchKind, NotificationJobData, AlertJobData } from '@lunas/core';
+import {
+  NOTIFICATION_RETRY_DEFAULTS,
+  type MismatchKind,
+  type NotificationJobData,
+  type AlertJobData,
+} from '@lunas/core';
 import type { Sql } from '@lunas/db';
 import type { MidtransClient } from '@lunas/midtrans';
 import type { LunasMetrics, Logger } from '@lunas/runtime';
@@ -21,6 +26,7 @@ import { createWorkerDeps, type WorkerDeps } from './deps.js';
 import { observeJobs } from './ops/job-metrics.js';
 import { observeMidtrans } from './ops/midtrans-metrics.js';
 import { createResultFanOut } from './ops/payment-results.js';
+import { trimCompletedJobs } from './ops/trim-completed.js';
 import { startForwardWorker } from './processors/forward-notification.js';
 import type { ApplyStatusResult } from './sync/apply-status.js';
 
@@ -69,6 +75,12 @@ export async function startWorker(
   const onMismatch = (kind: MismatchKind, orderCode: string, paymentId: string): void =>
     raise(mismatchAlert(kind, orderCode, paymentId));
 
+  // Before this worker completes a job: a retention shortened since the jobs were kept is
+  // reached in slices, not in the first completion's script.
+  await trimCompletedJobs(deps.queues.notifications, {
+    keep: NOTIFICATION_RETRY_DEFAULTS.keepCompletedCount,
+    logger,
+  });
   const fastPath = startFastPath(deps);
   const notificationWorker = startNotificationWorker(deps, {
     awaiting: fastPath.awaiting,
