@@ -28,8 +28,10 @@ export function spawnApp(
   });
 }
 
-export async function waitHttp(url: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
+/** Polls `url` until it answers 2xx, at most `timeoutMs`. */
+export async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     if (
       await fetch(url).then(
         (r) => r.ok,
@@ -40,7 +42,7 @@ export async function waitHttp(url: string): Promise<void> {
     }
     await sleep(100);
   }
-  throw new Error(`${url} did not come up`);
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
 /** Order codes `${prefix}1` … `${prefix}n`. */

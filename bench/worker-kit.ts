@@ -4,7 +4,6 @@
  * queues them), the bare one-transaction-per-notification baseline, worker processes from
  * sources, and CPU time of the processes that share the machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ingestNotification } from '@lunas/api';
 import { JOBS, NOTIFICATION_RETRY_DEFAULTS, QUEUES, type NotificationJobData } from '@lunas/core';
@@ -12,11 +11,7 @@ import { createSql, type Sql } from '@lunas/db';
 import { buildNotification, type Simulator } from '@lunas/simulator';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { RUN_SOURCES } from '../scripts/run-sources.js';
 import { REDIS_URL } from '../test/harness/redis.js';
-import { REPO_ROOT } from '../test/harness/system.js';
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface FixtureRow {
   readonly code: string;
@@ -153,35 +148,6 @@ async function bareApply(sql: Sql, row: FixtureRow): Promise<void> {
         'settlement', ${transactionId}, ${tx.json(payload as never)}, ${`bare-${row.paymentId}`},
         'settlement', ${tx.json(payload as never)})`;
   });
-}
-
-/** A process from sources (RUN_SOURCES), its stderr passed through. */
-export function spawnFromSources(
-  entry: string,
-  env: Record<string, string>,
-  nodeArgs: readonly string[] = [],
-): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, ...RUN_SOURCES, entry], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-export async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    ) {
-      return;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import { freePort } from '../scripts/chaos/processes.js';
 import { createTestDatabase } from '../test/harness/db.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../test/harness/redis.js';
 import { REPO_ROOT } from '../test/harness/system.js';
+import { sleep, spawnApp, waitHttp } from './pipeline-kit.js';
 import { scalingSvg } from './svg.js';
 import {
   CpuSampler,
@@ -39,9 +40,6 @@ import {
   pidsNamed,
   queueSealedJobs,
   settledFixture,
-  sleep,
-  spawnFromSources,
-  waitHttp,
   type ProcessGroups,
 } from './worker-kit.js';
 
@@ -182,7 +180,7 @@ function startWorkers(
   return Promise.all(
     Array.from({ length: count }, async () => {
       const port = await freePort();
-      const child = spawnFromSources(
+      const child = spawnApp(
         'apps/worker/src/main.ts',
         {
           DATABASE_URL: db.url,
