@@ -226,36 +226,22 @@ export function registerRedisMemory(
       await current();
     },
   });
-  let last: RedisMemory | null = null;
-  let readAt = Number.NEGATIVE_INFINITY;
-  let inflight: Promise<RedisMemory | null> | null = null;
-  const current = (): Promise<RedisMemory | null> => {
-    if (!client || (last && now() - readAt < cacheMs)) {
-      return Promise.resolve(last);
-    }
-    // A read under way is shared (both gauges of one scrape, and concurrent scrapes).
-    inflight ??= withTimeout(
-      Promise.resolve().then(client).then(readRedisMemory),
-      timeoutMs,
-      'INFO memory timed out',
-    )
-      .then((memory) => {
-        if (!memory) {
-          throw new Error('INFO memory without used_memory or maxmemory');
-        }
-        last = memory;
-        readAt = now();
-        return memory;
-      })
-      .catch(() => {
-        scrapeErrors.inc();
-        return last;
-      })
-      .finally(() => {
-        inflight = null;
-      });
-    return inflight;
-  };
+  const current = client
+    ? scrapeRead(
+        async () => {
+          const memory = await withTimeout(
+            Promise.resolve().then(client).then(readRedisMemory),
+            timeoutMs,
+            'INFO memory timed out',
+          );
+          if (!memory) {
+            throw new Error('INFO memory without used_memory or maxmemory');
+          }
+          return memory;
+        },
+        { cacheMs, now, onError: () => scrapeErrors.inc() },
+      )
+    : () => Promise.resolve(null);
   const gauge = (name: string, help: string, pick: (m: RedisMemory) => number) =>
     new Gauge({
       name,
@@ -307,26 +293,11 @@ export function registerPaymentHealth(
       await current();
     },
   });
-  let cached: { at: number; value: PaymentHealthCounts } | null = null;
-  let inflight: Promise<PaymentHealthCounts | null> | null = null;
-  const current = async (): Promise<PaymentHealthCounts | null> => {
-    if (cached && now() - cached.at < cacheMs) {
-      return cached.value;
-    }
-    inflight ??= withTimeout(read(), timeoutMs)
-      .then((value) => {
-        cached = { at: now(), value };
-        return value;
-      })
-      .catch(() => {
-        scrapeErrors.inc();
-        return cached?.value ?? null;
-      })
-      .finally(() => {
-        inflight = null;
-      });
-    return inflight;
-  };
+  const current = scrapeRead(() => withTimeout(read(), timeoutMs), {
+    cacheMs,
+    now,
+    onError: () => scrapeErrors.inc(),
+  });
   new Gauge({
     name: 'lunas_stuck_payments',
     help: 'PENDING payments older than the stuck threshold',
@@ -351,4 +322,35 @@ export function registerPaymentHealth(
       }
     },
   });
+}
+
+/**
+ * A value read at scrape time: reused for `cacheMs` after a successful read, one read shared
+ * by every caller while it is under way (the gauges of one scrape, concurrent scrapes). A failed
+ * read calls `onError` and answers the last good value (null before the first).
+ */
+function scrapeRead<T>(
+  read: () => Promise<T>,
+  options: { readonly cacheMs: number; readonly now: () => number; readonly onError: () => void },
+): () => Promise<T | null> {
+  let cached: { at: number; value: T } | null = null;
+  let inflight: Promise<T | null> | null = null;
+  return () => {
+    if (cached && options.now() - cached.at < options.cacheMs) {
+      return Promise.resolve(cached.value);
+    }
+    inflight ??= read()
+      .then((value) => {
+        cached = { at: options.now(), value };
+        return value;
+      })
+      .catch(() => {
+        options.onError();
+        return cached?.value ?? null;
+      })
+      .finally(() => {
+        inflight = null;
+      });
+    return inflight;
+  };
 }
