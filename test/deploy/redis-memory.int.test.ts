@@ -3,8 +3,6 @@
  * real Redis: the memory gauges (the API serves them: admin-security.int.test.ts), and the
  * retention of notification jobs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { JOBS, notificationJobId, notificationJobOptions, QUEUES } from '@lunas/core';
 import { createMetrics, registerRedisMemory } from '@lunas/runtime';
 import { Queue, Worker } from 'bullmq';
@@ -12,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/chaos/processes.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../harness/redis.js';
+import { startStandaloneRedis, type StandaloneRedis } from '../harness/redis-topology.js';
 import { waitFor } from '../harness/wait-for.js';
 
 /** The value of an unlabelled (role-only) series in exposition text, or null if absent. */
@@ -53,43 +52,16 @@ describe('lunas_redis_used_memory_bytes and lunas_redis_maxmemory_bytes', () => 
   });
 
   describe('against a Redis with a memory limit', () => {
-    let server: ChildProcess;
+    let server: StandaloneRedis;
     let limited: Redis;
     beforeAll(async () => {
-      const port = await freePort();
-      server = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--maxmemory',
-          '64mb',
-        ],
-        { stdio: 'ignore' },
-      );
-      limited = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 1, lazyConnect: true });
+      server = await startStandaloneRedis(['--maxmemory', '64mb']);
+      limited = new Redis(server.url, { maxRetriesPerRequest: 1 });
       limited.on('error', () => undefined);
-      await waitFor(
-        () =>
-          limited.connect().then(
-            () => true,
-            () => false,
-          ),
-        { what: 'redis-server' },
-      );
     });
     afterAll(async () => {
       limited.disconnect();
-      server.kill('SIGTERM');
-      if (server.exitCode === null && server.signalCode === null) {
-        await once(server, 'exit');
-      }
+      await server.stop();
     });
 
     it('reports the limit and the used bytes below it, and keeps them once Redis is gone', async () => {
@@ -102,8 +74,7 @@ describe('lunas_redis_used_memory_bytes and lunas_redis_maxmemory_bytes', () => 
       expect(used).toBeLessThan(64 * 1024 * 1024);
       expect(sample(text, 'lunas_redis_memory_scrape_errors_total')).toBe(0);
 
-      server.kill('SIGTERM');
-      await once(server, 'exit');
+      await server.stop();
       const later = await metrics.render();
       expect(sample(later, 'lunas_redis_maxmemory_bytes')).toBe(64 * 1024 * 1024);
       expect(sample(later, 'lunas_redis_used_memory_bytes')).toBe(used);

@@ -474,3 +474,54 @@ export async function startRedisWithReplica(): Promise<ReplicatedRedis> {
     stop: () => processes.stopAll(),
   };
 }
+
+export interface StandaloneRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** SIGTERM (or SIGKILL), and waits until it has exited. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+/**
+ * One redis-server of a test's own, on a free port, keeping nothing on disk, with `args` added
+ * (`--maxmemory 64mb`, `--maxmemory-policy allkeys-lru`, …); resolves once it answers PING.
+ */
+export async function startStandaloneRedis(args: readonly string[] = []): Promise<StandaloneRedis> {
+  const [port] = await freePorts(1);
+  if (port === undefined) {
+    throw new Error('no free port for redis-server');
+  }
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    async () => {
+      const probe = adminConnection(port, { lazyConnect: true });
+      try {
+        return await probe.ping().then(
+          () => true,
+          () => false,
+        );
+      } finally {
+        probe.disconnect();
+      }
+    },
+    { timeoutMs: 10_000, what: `redis-server on ${port}` },
+  );
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return;
+      }
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}

@@ -2,8 +2,8 @@
 // it down gracefully with exit code 143.
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../scripts/chaos/processes.js';
 import { exitOf, REPO_ROOT } from '../../../test/harness/system.js';
+import { startStandaloneRedis } from '../../../test/harness/redis-topology.js';
 import { waitFor } from '../../../test/harness/wait-for.js';
 import { deletePrefix, REDIS_URL, testPrefix } from '../../../test/harness/redis.js';
 import { RUN_SOURCES } from '../../../scripts/run-sources.js';
@@ -71,37 +71,9 @@ describe('the API process', () => {
 
 describe('the API process against a Redis that may evict keys', () => {
   it('refuses to start in production, and starts with a loud warning elsewhere', async () => {
-    const port = await freePort();
-    const redis = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--maxmemory-policy',
-        'allkeys-lru',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const redis = await startStandaloneRedis(['--maxmemory-policy', 'allkeys-lru']);
     try {
-      const redisUrl = `redis://127.0.0.1:${port}`;
-      await waitFor(
-        async () => {
-          const probe = await fetch(`http://127.0.0.1:${port}`).catch((e: unknown) => e);
-          // Redis answers an HTTP request by closing the connection; any answer means it listens.
-          return !(
-            probe instanceof Error && /ECONNREFUSED/.test(String((probe as { cause?: unknown }).cause))
-          );
-        },
-        { timeoutMs: 10_000, what: 'test redis-server listening' },
-      );
+      const redisUrl = redis.url;
       const env = {
         PORT: '0',
         HOST: '127.0.0.1',
@@ -130,7 +102,7 @@ describe('the API process against a Redis that may evict keys', () => {
         await exitOf(dev.child);
       }
     } finally {
-      redis.kill('SIGKILL');
+      await redis.stop('SIGKILL');
     }
   });
 });
